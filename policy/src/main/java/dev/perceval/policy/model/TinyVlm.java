@@ -1,0 +1,266 @@
+package dev.perceval.policy.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.norm.LayerNorm;
+import dev.perceval.policy.Rng;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The policy: a tiny vision-language decoder, readable in one file.
+ *
+ * <pre>
+ *   image (3,S,S) -> patches (P*P*3) -> linear -> + row/col embeddings   } prefix, bidirectional
+ *   text ids      -> token embedding  -> + 1-D position embedding       } causal
+ *   [prefix ; text] -> L x (pre-LN attention + pre-LN GELU MLP) -> LN -> vocabulary logits
+ * </pre>
+ *
+ * Parameters live in one manager owned by the model; every activation is created in the
+ * caller's sub-manager and is always the first operand of an op, because DJL puts an op's result
+ * in its first operand's manager (a parameter first would leak into the model's manager).
+ * Scalars in differentiated ops are 0-d arrays: {@code mul(Number)} frees its scalar before
+ * autograd reads it.
+ */
+public final class TinyVlm implements AutoCloseable {
+  static final float NEG_INF = -1e9f;
+
+  private final VlmConfig cfg;
+  private final NDManager manager;
+  private final Map<String, NDArray> params = new LinkedHashMap<>();
+  /** Never let the model emit padding or begin-of-sequence: both sampling and recompute see it. */
+  private final NDArray forbiddenLogits;
+
+  public TinyVlm(VlmConfig cfg, Device device, long seed) {
+    this.cfg = cfg;
+    this.manager = NDManager.newBaseManager(device);
+    Rng rng = Rng.derive(seed, "init");
+    int d = cfg.dModel();
+    double residualStd = 0.02 / Math.sqrt(2.0 * cfg.layers());
+    normal("patch.w", rng, 0.02, cfg.patchDim(), d);
+    zeros("patch.b", d);
+    normal("img.row", rng, 0.02, cfg.grid(), d);
+    normal("img.col", rng, 0.02, cfg.grid(), d);
+    normal("tok.emb", rng, 0.02, cfg.vocab(), d);
+    normal("pos.emb", rng, 0.02, cfg.maxText(), d);
+    for (int l = 0; l < cfg.layers(); l++) {
+      String p = "h" + l + ".";
+      ones(p + "ln1.g", d);
+      zeros(p + "ln1.b", d);
+      normal(p + "qkv.w", rng, 0.02, d, 3 * d);
+      zeros(p + "qkv.b", 3 * d);
+      normal(p + "proj.w", rng, residualStd, d, d);
+      zeros(p + "proj.b", d);
+      ones(p + "ln2.g", d);
+      zeros(p + "ln2.b", d);
+      normal(p + "fc.w", rng, 0.02, d, 4 * d);
+      zeros(p + "fc.b", 4 * d);
+      normal(p + "out.w", rng, residualStd, 4 * d, d);
+      zeros(p + "out.b", d);
+    }
+    ones("lnf.g", d);
+    zeros("lnf.b", d);
+    normal("head.w", rng, 0.02, d, cfg.vocab());
+    float[] forbid = new float[cfg.vocab()];
+    forbid[0] = NEG_INF;
+    forbid[1] = NEG_INF;
+    forbiddenLogits = manager.create(forbid);
+    for (NDArray a : params.values()) {
+      a.setRequiresGradient(true);
+    }
+  }
+
+  public VlmConfig config() {
+    return cfg;
+  }
+
+  public Device device() {
+    return manager.getDevice();
+  }
+
+  /** A sub-manager on the model's device for a step's activations or optimizer state; close it when done. */
+  public NDManager newSubManager() {
+    return manager.newSubManager();
+  }
+
+  public Map<String, NDArray> parameters() {
+    return Collections.unmodifiableMap(params);
+  }
+
+  public long parameterCount() {
+    return params.values().stream().mapToLong(a -> a.getShape().size()).sum();
+  }
+
+  /** Copies values into the parameters in place (keeps gradient tracking and avoids leaks). */
+  public void load(Map<String, float[]> values) {
+    Torch.noGrad();
+    for (Map.Entry<String, NDArray> e : params.entrySet()) {
+      float[] v = values.get(e.getKey());
+      if (v == null) {
+        throw new IllegalArgumentException("missing parameter '" + e.getKey() + "'");
+      }
+      if (v.length != e.getValue().getShape().size()) {
+        throw new IllegalArgumentException("parameter '" + e.getKey() + "' has " + v.length
+            + " values, the model expects " + e.getValue().getShape());
+      }
+      e.getValue().set(v);
+    }
+  }
+
+  /** Full forward; returns logits for every text position, shape (B, T, V). */
+  public NDArray forward(Inputs in, KvCache cache) {
+    NDArray x = embedImage(in.images()).concat(embedText(in.tokens(), in.positions()), 1);
+    for (int l = 0; l < cfg.layers(); l++) {
+      x = block(l, x, in.mask(), cache);
+    }
+    NDArray text = x.get(new NDIndex(":, {}:, :", cfg.imageTokens()));
+    return logits(text);
+  }
+
+  /**
+   * One decoding step against the cache: {@code tokens} and {@code positions} are (B, 1) and
+   * {@code mask} is (B, 1, 1, keys) over every cached key plus the new one. Returns (B, 1, V).
+   */
+  public NDArray step(NDArray tokens, NDArray positions, NDArray mask, KvCache cache) {
+    NDArray x = embedText(tokens, positions);
+    for (int l = 0; l < cfg.layers(); l++) {
+      x = block(l, x, mask, cache);
+    }
+    return logits(x);
+  }
+
+  private NDArray embedImage(NDArray images) {
+    long b = images.getShape().get(0);
+    int g = cfg.grid();
+    int p = cfg.patch();
+    NDArray patches = images.reshape(b, 3, g, p, g, p).transpose(0, 2, 4, 1, 3, 5)
+        .reshape(b, (long) g * g, cfg.patchDim());
+    NDArray x = patches.matMul(param("patch.w")).add(param("patch.b"));
+    NDManager m = images.getManager();
+    long[] rows = new long[g * g];
+    long[] cols = new long[g * g];
+    for (int i = 0; i < g * g; i++) {
+      rows[i] = i / g;
+      cols[i] = i % g;
+    }
+    NDArray rowEmb = m.create(rows).oneHot(g).matMul(param("img.row"));
+    NDArray colEmb = m.create(cols).oneHot(g).matMul(param("img.col"));
+    return x.add(rowEmb.add(colEmb));
+  }
+
+  private NDArray embedText(NDArray tokens, NDArray positions) {
+    NDArray tok = tokens.oneHot(cfg.vocab()).matMul(param("tok.emb"));
+    return tok.add(positions.oneHot(cfg.maxText()).matMul(param("pos.emb")));
+  }
+
+  private NDArray block(int l, NDArray x, NDArray mask, KvCache cache) {
+    String p = "h" + l + ".";
+    long b = x.getShape().get(0);
+    long n = x.getShape().get(1);
+    int h = cfg.heads();
+    int hd = cfg.headDim();
+    NDArray qkv = linear(norm(x, p + "ln1"), p + "qkv")
+        .reshape(b, n, 3, h, hd).transpose(2, 0, 3, 1, 4);
+    NDArray q = qkv.get(0);
+    NDArray k = qkv.get(1);
+    NDArray v = qkv.get(2);
+    if (cache != null) {
+      k = cache.appendKeys(l, k);
+      v = cache.appendValues(l, v);
+    }
+    NDArray scale = x.getManager().create((float) (1.0 / Math.sqrt(hd)));
+    NDArray att = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(mask).softmax(-1);
+    NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(b, n, cfg.dModel());
+    x = x.add(linear(y, p + "proj"));
+    NDArray mlp = linear(Activation.gelu(linear(norm(x, p + "ln2"), p + "fc")), p + "out");
+    return x.add(mlp);
+  }
+
+  private NDArray logits(NDArray x) {
+    return norm(x, "lnf").matMul(param("head.w")).add(forbiddenLogits);
+  }
+
+  private NDArray linear(NDArray x, String name) {
+    return x.matMul(param(name + ".w")).add(param(name + ".b"));
+  }
+
+  private NDArray norm(NDArray x, String name) {
+    return LayerNorm.layerNorm(x, new Shape(cfg.dModel()), param(name + ".g"), param(name + ".b"), 1e-5f)
+        .singletonOrThrow();
+  }
+
+  private NDArray param(String name) {
+    return params.get(name);
+  }
+
+  private void normal(String name, Rng rng, double std, int rows, int cols) {
+    float[] v = new float[rows * cols];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) (rng.nextGaussian() * std);
+    }
+    params.put(name, manager.create(v, new Shape(rows, cols)));
+  }
+
+  private void zeros(String name, int n) {
+    params.put(name, manager.zeros(new Shape(n), DataType.FLOAT32));
+  }
+
+  private void ones(String name, int n) {
+    params.put(name, manager.ones(new Shape(n), DataType.FLOAT32));
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+
+  /** Keys and values of every layer for a batch being decoded; owns its arrays. */
+  public static final class KvCache implements AutoCloseable {
+    private final NDManager manager;
+    private final NDArray[] keys;
+    private final NDArray[] values;
+
+    public KvCache(TinyVlm model) {
+      this.manager = model.manager.newSubManager();
+      this.keys = new NDArray[model.cfg.layers()];
+      this.values = new NDArray[model.cfg.layers()];
+    }
+
+    NDArray appendKeys(int layer, NDArray k) {
+      return append(keys, layer, k);
+    }
+
+    NDArray appendValues(int layer, NDArray v) {
+      return append(values, layer, v);
+    }
+
+    private NDArray append(NDArray[] store, int layer, NDArray fresh) {
+      NDArray old = store[layer];
+      NDArray all = old == null ? fresh : NDArrays.concat(new NDList(old, fresh), 2);
+      all.attach(manager);
+      if (old != null && old != all) {
+        old.close();
+      }
+      store[layer] = all;
+      return all;
+    }
+
+    /** Number of cached positions (image prefix included). */
+    public long length() {
+      return keys[0] == null ? 0 : keys[0].getShape().get(2);
+    }
+
+    @Override
+    public void close() {
+      manager.close();
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package dev.perceval.policy.model;
+
+/**
+ * Shape of the policy network. The image is cut into {@code patch x patch} tiles that form a
+ * prefix of {@code (imageSize/patch)^2} tokens; text follows with learned 1-D positions.
+ */
+public record VlmConfig(
+    int imageSize, int patch, int dModel, int layers, int heads, int vocab, int maxText) {
+
+  public VlmConfig {
+    require(imageSize >= 8, "imageSize must be at least 8, got " + imageSize);
+    require(patch >= 1 && imageSize % patch == 0,
+        "patch (" + patch + ") must divide imageSize (" + imageSize + ")");
+    require(dModel >= 8, "dModel must be at least 8, got " + dModel);
+    require(heads >= 1 && dModel % heads == 0,
+        "heads (" + heads + ") must divide dModel (" + dModel + ")");
+    require(layers >= 1, "layers must be at least 1, got " + layers);
+    require(vocab >= 4, "vocab must be at least 4, got " + vocab);
+    require(maxText >= 8, "maxText must be at least 8, got " + maxText);
+  }
+
+  public int grid() {
+    return imageSize / patch;
+  }
+
+  public int imageTokens() {
+    return grid() * grid();
+  }
+
+  public int patchDim() {
+    return 3 * patch * patch;
+  }
+
+  public int headDim() {
+    return dModel / heads;
+  }
+
+  public VlmConfig withVocab(int v) {
+    return new VlmConfig(imageSize, patch, dModel, layers, heads, v, maxText);
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException("model config: " + message);
+    }
+  }
+}
