@@ -1,0 +1,126 @@
+package dev.perceval.policy.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import dev.perceval.policy.TinyModels;
+import dev.perceval.policy.model.TinyVlm;
+import dev.perceval.policy.text.Tokenizer;
+import dev.perceval.policy.train.AdamW;
+import dev.perceval.policy.train.Schedule;
+import dev.perceval.policy.train.Sft;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckpointTest {
+  @TempDir Path tmp;
+
+  private static Tokenizer tokenizer() {
+    return Tokenizer.of(List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l",
+        "m", "n", "o", "p", "q", "<think>", "</think>", "<answer>"));
+  }
+
+  private Path saveTrained(Path dir) {
+    Tokenizer tok = tokenizer();
+    try (TinyVlm model = TinyModels.model(tok.size(), 5);
+        AdamW opt = new AdamW(model, AdamW.Hyper.defaults())) {
+      new Sft(model, opt, new Schedule(1e-3f, 1, 3, 1f)).step(0,
+          TinyModels.images(2, 16, 1), TinyModels.prompts(2, tok.size(), 1), new int[][] {{4, 5}, {6}});
+      PolicyCheckpoint.save(dir, "policy", model, tok, opt, 1, Map.of("data", 42L), Map.of("world", "digits"));
+    }
+    return dir;
+  }
+
+  @Test
+  void roundTripRestoresEverything() {
+    Path dir = saveTrained(tmp.resolve("ckpt"));
+    Tokenizer tok = tokenizer();
+    PolicyCheckpoint.Loaded a = PolicyCheckpoint.load(dir, Device.cpu());
+    try (TinyVlm model = a.model(); AdamW opt = new AdamW(model, AdamW.Hyper.defaults())) {
+      assertEquals(tok, a.tokenizer());
+      assertEquals(1, a.step());
+      assertEquals(42L, a.rng().get("data"));
+      assertEquals("digits", a.meta().get("world"));
+      a.restore(opt);
+      assertEquals(1, opt.steps());
+      Path again = tmp.resolve("again");
+      PolicyCheckpoint.save(again, "policy", model, tok, opt, 1, a.rng(), a.meta());
+      for (String f : List.of("params.bin", "optimizer.bin", "tokenizer.json")) {
+        assertArrayEquals(bytes(dir.resolve(f)), bytes(again.resolve(f)), f);
+      }
+    }
+  }
+
+  @Test
+  void overwritingReplacesAtomicallyAndLeavesNoTemporaries() throws IOException {
+    Path dir = saveTrained(tmp.resolve("ckpt"));
+    saveTrained(dir);
+    try (Stream<Path> list = Files.list(tmp)) {
+      assertEquals(List.of("ckpt"), list.map(p -> p.getFileName().toString()).toList());
+    }
+    PolicyCheckpoint.load(dir, Device.cpu()).model().close();
+  }
+
+  @Test
+  void corruptionIsDetected() throws IOException {
+    Path dir = saveTrained(tmp.resolve("ckpt"));
+    try (RandomAccessFile f = new RandomAccessFile(dir.resolve("params.bin").toFile(), "rw")) {
+      f.seek(100);
+      int b = f.read();
+      f.seek(100);
+      f.write(b ^ 0xFF);
+    }
+    CheckpointException e = assertThrows(CheckpointException.class,
+        () -> PolicyCheckpoint.load(dir, Device.cpu()));
+    assertTrue(e.getMessage().contains("params.bin fails its sha-256 check"), e.getMessage());
+  }
+
+  @Test
+  void truncationAndMissingFilesAreDetected() throws IOException {
+    Path dir = saveTrained(tmp.resolve("ckpt"));
+    byte[] all = bytes(dir.resolve("optimizer.bin"));
+    Files.write(dir.resolve("optimizer.bin"), java.util.Arrays.copyOf(all, all.length / 2));
+    CheckpointException e = assertThrows(CheckpointException.class,
+        () -> PolicyCheckpoint.load(dir, Device.cpu()));
+    assertTrue(e.getMessage().contains("truncated or modified"), e.getMessage());
+    Files.delete(dir.resolve(Checkpoint.MANIFEST));
+    e = assertThrows(CheckpointException.class, () -> PolicyCheckpoint.load(dir, Device.cpu()));
+    assertTrue(e.getMessage().contains("manifest.json is missing"), e.getMessage());
+    e = assertThrows(CheckpointException.class,
+        () -> PolicyCheckpoint.load(tmp.resolve("nowhere"), Device.cpu()));
+    assertTrue(e.getMessage().contains("no such directory"), e.getMessage());
+  }
+
+  @Test
+  void aFailedWriteLeavesTheOldCheckpointIntact() throws IOException {
+    Path dir = saveTrained(tmp.resolve("ckpt"));
+    byte[] before = bytes(dir.resolve("params.bin"));
+    assertThrows(CheckpointException.class, () -> Checkpoint.write(dir, d -> {
+      Files.writeString(d.resolve("partial.bin"), "x");
+      throw new IOException("disk full");
+    }));
+    assertArrayEquals(before, bytes(dir.resolve("params.bin")));
+    try (Stream<Path> list = Files.list(tmp)) {
+      assertFalse(list.anyMatch(p -> p.getFileName().toString().startsWith(".")));
+    }
+  }
+
+  private static byte[] bytes(Path p) {
+    try {
+      return Files.readAllBytes(p);
+    } catch (IOException e) {
+      throw new RuntimeException(e);
+    }
+  }
+}
