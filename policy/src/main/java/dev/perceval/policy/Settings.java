@@ -1,0 +1,176 @@
+package dev.perceval.policy;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigValueFactory;
+import dev.perceval.policy.model.VlmConfig;
+import dev.perceval.policy.train.AdamW;
+import dev.perceval.policy.train.Schedule;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Typed view of the {@code perceval} config block (see reference.conf). Every value is checked
+ * here, once, so a bad setting fails before any work starts, with the key's full path.
+ */
+public record Settings(String device, int threads, long seed, Path cacheDir, World world,
+    Model model, Sft sft, Sampling sampling, Eval eval) {
+
+  public record World(String name, int imageSize, List<String> families, int minObjects, int maxObjects) {}
+
+  public record Model(int patch, int dModel, int layers, int heads, int maxText) {
+    public VlmConfig shape(int imageSize, int vocab) {
+      return new VlmConfig(imageSize, patch, dModel, layers, heads, vocab, maxText);
+    }
+  }
+
+  public record Sft(int steps, int batchSize, float lr, int warmup, float minLrRatio,
+      float weightDecay, float gradClip) {
+    public Schedule schedule() {
+      return new Schedule(lr, warmup, steps, minLrRatio);
+    }
+
+    public AdamW.Hyper hyper() {
+      AdamW.Hyper d = AdamW.Hyper.defaults();
+      return new AdamW.Hyper(d.beta1(), d.beta2(), d.eps(), weightDecay, gradClip);
+    }
+  }
+
+  public record Sampling(float temperature, float topP, int maxNewTokens) {}
+
+  public record Eval(int n, int batchSize, int maxNewTokens) {}
+
+  /** reference.conf, then {@code file} if given, then {@code overrides} (dotted keys under perceval). */
+  public static Settings load(Path file, Map<String, Object> overrides) {
+    Config cfg = ConfigFactory.defaultOverrides();
+    for (Map.Entry<String, Object> e : overrides.entrySet()) {
+      cfg = cfg.withValue("perceval." + e.getKey(), ConfigValueFactory.fromAnyRef(e.getValue()));
+    }
+    if (file != null) {
+      if (!Files.isRegularFile(file)) {
+        throw new IllegalArgumentException("config file " + file + " not found");
+      }
+      try {
+        Config fromFile = ConfigFactory.parseFile(file.toFile(),
+            ConfigParseOptions.defaults().setAllowMissing(false));
+        rejectUnknownKeys(file, fromFile);
+        cfg = cfg.withFallback(fromFile);
+      } catch (ConfigException e) {
+        throw new IllegalArgumentException("config file " + file + ": " + e.getMessage(), e);
+      }
+    }
+    cfg = cfg.withFallback(ConfigFactory.defaultReference()).resolve();
+    return from(cfg.getConfig("perceval"));
+  }
+
+  /** A misspelt key would otherwise be ignored silently and the default used instead. */
+  private static void rejectUnknownKeys(Path file, Config fromFile) {
+    Config reference = ConfigFactory.defaultReference();
+    for (Map.Entry<String, com.typesafe.config.ConfigValue> e : fromFile.entrySet()) {
+      String key = e.getKey();
+      if (key.startsWith("perceval.") && !reference.hasPath(key)) {
+        throw new IllegalArgumentException("config file " + file + ": unknown key '" + key + "'");
+      }
+    }
+  }
+
+  public static Settings defaults() {
+    return load(null, Map.of());
+  }
+
+  public static Settings from(Config c) {
+    try {
+      String cache = c.getString("cache-dir");
+      Path cacheDir = cache.isBlank() ? defaultCache() : Path.of(cache);
+      Settings out = new Settings(
+          c.getString("device"),
+          nonNegative(c, "threads"),
+          c.getLong("seed"),
+          cacheDir,
+          new World(c.getString("world.name"), positive(c, "world.image-size"),
+              c.getStringList("world.families"), nonNegative(c, "world.min-objects"),
+              nonNegative(c, "world.max-objects")),
+          new Model(positive(c, "model.patch"), positive(c, "model.d-model"),
+              positive(c, "model.layers"), positive(c, "model.heads"), positive(c, "model.max-text")),
+          new Sft(positive(c, "sft.steps"), positive(c, "sft.batch-size"), positiveFloat(c, "sft.lr"),
+              nonNegative(c, "sft.warmup"), fraction(c, "sft.min-lr-ratio"),
+              nonNegativeFloat(c, "sft.weight-decay"), nonNegativeFloat(c, "sft.grad-clip")),
+          new Sampling((float) c.getDouble("sampling.temperature"), fraction(c, "sampling.top-p"),
+              positive(c, "sampling.max-new-tokens")),
+          new Eval(positive(c, "eval.n"), positive(c, "eval.batch-size"),
+              positive(c, "eval.max-new-tokens")));
+      if (out.world.imageSize() % out.model.patch() != 0) {
+        throw new IllegalArgumentException("config perceval.world.image-size (" + out.world.imageSize()
+            + ") must be a multiple of perceval.model.patch (" + out.model.patch() + ")");
+      }
+      if (out.model.dModel() % out.model.heads() != 0) {
+        throw new IllegalArgumentException("config perceval.model.d-model (" + out.model.dModel()
+            + ") must be a multiple of perceval.model.heads (" + out.model.heads() + ")");
+      }
+      if (out.sampling.topP() == 0) {
+        throw new IllegalArgumentException("config perceval.sampling.top-p must be above 0");
+      }
+      return out;
+    } catch (ConfigException ex) {
+      throw new IllegalArgumentException("config: " + ex.getMessage(), ex);
+    }
+  }
+
+  public int effectiveThreads() {
+    return threads == 0 ? dev.perceval.policy.model.Torch.defaultThreads() : threads;
+  }
+
+  static Path defaultCache() {
+    String env = System.getenv("PERCEVAL_CACHE");
+    return env != null && !env.isBlank() ? Path.of(env)
+        : Path.of(System.getProperty("user.home"), ".cache", "perceval");
+  }
+
+  private static int positive(Config c, String key) {
+    int v = c.getInt(key);
+    if (v < 1) {
+      throw bad(c, key, "must be at least 1", v);
+    }
+    return v;
+  }
+
+  private static int nonNegative(Config c, String key) {
+    int v = c.getInt(key);
+    if (v < 0) {
+      throw bad(c, key, "must not be negative", v);
+    }
+    return v;
+  }
+
+  private static float positiveFloat(Config c, String key) {
+    double v = c.getDouble(key);
+    if (!(v > 0)) {
+      throw bad(c, key, "must be positive", v);
+    }
+    return (float) v;
+  }
+
+  private static float nonNegativeFloat(Config c, String key) {
+    double v = c.getDouble(key);
+    if (!(v >= 0)) {
+      throw bad(c, key, "must not be negative", v);
+    }
+    return (float) v;
+  }
+
+  private static float fraction(Config c, String key) {
+    double v = c.getDouble(key);
+    if (!(v >= 0 && v <= 1)) {
+      throw bad(c, key, "must be between 0 and 1", v);
+    }
+    return (float) v;
+  }
+
+  private static IllegalArgumentException bad(Config c, String key, String rule, Object value) {
+    return new IllegalArgumentException("config perceval." + key + " " + rule + ", got " + value);
+  }
+}
