@@ -48,7 +48,7 @@ public record Settings(String device, int threads, long seed, Path cacheDir, Wor
   public static Settings load(Path file, Map<String, Object> overrides) {
     Config cfg = ConfigFactory.defaultOverrides();
     for (Map.Entry<String, Object> e : overrides.entrySet()) {
-      cfg = cfg.withValue("perceval." + e.getKey(), ConfigValueFactory.fromAnyRef(e.getValue()));
+      cfg = cfg.withValue("perceval." + e.getKey(), value(e.getValue()));
     }
     if (file != null) {
       if (!Files.isRegularFile(file)) {
@@ -65,6 +65,18 @@ public record Settings(String device, int threads, long seed, Path cacheDir, Wor
     }
     cfg = cfg.withFallback(ConfigFactory.defaultReference()).resolve();
     return from(cfg.getConfig("perceval"));
+  }
+
+  /** Strings from the command line are read as HOCON values ([a,b], 1e-3), else kept as text. */
+  private static com.typesafe.config.ConfigValue value(Object v) {
+    if (v instanceof String text) {
+      try {
+        return ConfigFactory.parseString("v = " + text).getValue("v");
+      } catch (ConfigException e) {
+        return ConfigValueFactory.fromAnyRef(text);
+      }
+    }
+    return ConfigValueFactory.fromAnyRef(v);
   }
 
   /** A misspelt key would otherwise be ignored silently and the default used instead. */

@@ -32,6 +32,14 @@ class SettingsTest {
   }
 
   @Test
+  void commandLineStringsAreReadAsValues() {
+    Settings s = Settings.load(null, Map.of("world.families", "[sum,largest]", "sft.lr", "1e-3", "device", "gpu:0"));
+    assertEquals(java.util.List.of("sum", "largest"), s.world().families());
+    assertEquals(1e-3f, s.sft().lr());
+    assertEquals("gpu:0", s.device());
+  }
+
+  @Test
   void badValuesNameTheirKey() throws IOException {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> Settings.load(null, Map.of("sft.steps", -3)));

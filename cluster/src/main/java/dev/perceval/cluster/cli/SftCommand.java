@@ -1,0 +1,62 @@
+package dev.perceval.cluster.cli;
+
+import dev.perceval.policy.io.PolicyCheckpoint;
+import dev.perceval.policy.world.Split;
+import dev.perceval.policy.world.World;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "sft", mixinStandardHelpOptions = true,
+    description = "Warm-start a policy by supervised fine-tuning on gold responses.")
+final class SftCommand implements Callable<Integer> {
+  @Mixin CommonOptions common;
+
+  @Option(names = "--world", description = "digits or shapes (perceval.world.name).")
+  String world;
+
+  @Option(names = "--steps", description = "Optimisation steps (perceval.sft.steps).")
+  Integer steps;
+
+  @Option(names = "--batch-size", description = "Tasks per step (perceval.sft.batch-size).")
+  Integer batchSize;
+
+  @Option(names = "--lr", description = "Peak learning rate (perceval.sft.lr).")
+  Double lr;
+
+  @Option(names = "--out", required = true, description = "Checkpoint directory to write.")
+  Path out;
+
+  @Option(names = "--eval-n", defaultValue = "0",
+      description = "After training, evaluate on this many held-out tasks (0: skip).")
+  int evalN;
+
+  @Override
+  public Integer call() {
+    Map<String, Object> extra = new HashMap<>();
+    extra.put("world.name", world);
+    extra.put("sft.steps", steps);
+    extra.put("sft.batch-size", batchSize);
+    extra.put("sft.lr", lr);
+    Context ctx = new Context(common.settings(extra));
+    World w = ctx.world();
+    Workflows.sft(ctx, w, out, System.out);
+    if (evalN > 0) {
+      PolicyCheckpoint.Loaded ckpt = PolicyCheckpoint.load(out, ctx.device);
+      try (var model = ckpt.model()) {
+        Workflows.evaluate(ckpt, w, Workflows.heldOut(w, ctx.settings, Split.HELDOUT, evalN),
+            ctx.settings, w.name() + "/heldout", System.out);
+      }
+    }
+    return 0;
+  }
+
+  static List<String> families(String csv) {
+    return csv == null || csv.isBlank() ? List.of() : List.of(csv.split(","));
+  }
+}

@@ -1,0 +1,105 @@
+package dev.perceval.cluster.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.RandomAccessFile;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Each kind of bad input ends the command with status 2 and one line that names the problem. */
+class BadInputTest {
+  @TempDir static Path tmp;
+  static Path ckpt;
+  static final String[] TINY = {"--set", "model.d-model=16", "--set", "model.layers=1", "--set", "model.heads=2",
+      "--set", "sft.batch-size=2"};
+
+  record Run(int status, String err) {}
+
+  static Run run(String... args) {
+    StringWriter err = new StringWriter();
+    int status = PercevalCli.execute(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), args);
+    return new Run(status, err.toString());
+  }
+
+  static String[] with(String[] a, String... b) {
+    return Stream.concat(Stream.of(a), Stream.of(b)).toArray(String[]::new);
+  }
+
+  @BeforeAll
+  static void tinyCheckpoint() {
+    ckpt = tmp.resolve("ckpt");
+    assertEquals(0, run(with(new String[] {"sft", "--steps", "2", "--out", ckpt.toString()}, TINY)).status());
+  }
+
+  static void assertOneLineError(Run r, String expected) {
+    assertEquals(2, r.status(), r.err());
+    List<String> lines = r.err().lines().filter(l -> l.startsWith("error: ")).toList();
+    assertEquals(1, lines.size(), r.err());
+    assertTrue(lines.get(0).contains(expected), lines.get(0));
+  }
+
+  @Test
+  void malformedJsonl() throws IOException {
+    Path data = tmp.resolve("bad.jsonl");
+    Files.writeString(data, "{\"image\": \"a.png\", \"question\": \"q\"\n");
+    assertOneLineError(run("eval", "--ckpt", ckpt.toString(), "--data", data.toString()),
+        "error: bad.jsonl:1: malformed JSON");
+  }
+
+  @Test
+  void missingImage() throws IOException {
+    Path data = tmp.resolve("missing.jsonl");
+    Files.writeString(data, "{\"image\": \"nope.png\", \"question\": \"what digit is at top left ?\", \"answer\": \"3\"}\n");
+    assertOneLineError(run("eval", "--ckpt", ckpt.toString(), "--data", data.toString()),
+        "error: missing.jsonl:1: image 'nope.png' not found");
+  }
+
+  @Test
+  void unknownWorldAndFamily() {
+    assertOneLineError(run("data", "export", "--world", "mnist", "--n", "2", "--out", tmp.resolve("x").toString()),
+        "error: unknown world 'mnist' (known: digits, shapes)");
+    assertOneLineError(run("data", "export", "--set", "world.families=[product]", "--n", "2",
+        "--out", tmp.resolve("y").toString()), "error: unknown question family 'product' for world digits");
+    assertFalse(Files.exists(tmp.resolve("x")) || Files.exists(tmp.resolve("y")));
+  }
+
+  @Test
+  void corruptCheckpoint() throws IOException {
+    Path copy = tmp.resolve("corrupt");
+    assertEquals(0, run(with(new String[] {"sft", "--steps", "1", "--out", copy.toString()}, TINY)).status());
+    try (RandomAccessFile f = new RandomAccessFile(copy.resolve("params.bin").toFile(), "rw")) {
+      f.seek(64);
+      f.write(0x5A);
+      f.write(0xA5);
+    }
+    assertOneLineError(run("eval", "--ckpt", copy.toString(), "--n", "2"), "params.bin fails its sha-256 check");
+  }
+
+  @Test
+  void badConfigValueNamesTheKey() {
+    assertOneLineError(run("sft", "--steps", "-3", "--out", tmp.resolve("z").toString()),
+        "error: config perceval.sft.steps must be at least 1, got -3");
+    assertFalse(Files.exists(tmp.resolve("z")));
+  }
+
+  @Test
+  void exportIntoANonEmptyDirectoryChangesNothing() throws IOException {
+    Path dir = tmp.resolve("busy");
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("notes.txt"), "keep");
+    assertOneLineError(run("data", "export", "--n", "2", "--out", dir.toString()), "exists and is not empty");
+    try (Stream<Path> s = Files.list(dir)) {
+      assertEquals(List.of("notes.txt"), s.map(p -> p.getFileName().toString()).toList());
+    }
+  }
+}

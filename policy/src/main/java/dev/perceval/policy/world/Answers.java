@@ -1,0 +1,66 @@
+package dev.perceval.policy.world;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** The response format and the outcome reward. */
+public final class Answers {
+  private Answers() {}
+
+  /**
+   * The answer if the format holds: {@code <think> ... </think> <answer> X </answer>}, each tag
+   * exactly once and in that order, X one ordinary token, nothing after {@code </answer>}.
+   */
+  public static Optional<String> extractAnswer(List<String> words) {
+    int n = words.size();
+    if (n < 5 || !words.get(0).equals("<think>") || !words.get(n - 1).equals("</answer>")
+        || !words.get(n - 3).equals("<answer>") || !words.get(n - 4).equals("</think>")) {
+      return Optional.empty();
+    }
+    for (int i = 1; i < n - 4; i++) {
+      if (GridWorld.TAGS.contains(words.get(i))) {
+        return Optional.empty();
+      }
+    }
+    String answer = words.get(n - 2);
+    return GridWorld.TAGS.contains(answer) ? Optional.empty() : Optional.of(answer);
+  }
+
+  /** 1 iff the format holds and the answer is the task's; else 0. */
+  public static double reward(Task task, List<String> words) {
+    return extractAnswer(words).filter(a -> a.equals(task.answer())).isPresent() ? 1.0 : 0.0;
+  }
+
+  /**
+   * The segments of the thinking part split on ".", empty ones dropped. Tolerant: without
+   * {@code <think>} there are none; without {@code </think>} the thinking runs to the end, so a
+   * cut-off response still yields its claims.
+   */
+  public static List<List<String>> thinkSegments(List<String> words) {
+    List<List<String>> out = new ArrayList<>();
+    int start = words.indexOf("<think>");
+    if (start < 0) {
+      return out;
+    }
+    List<String> current = new ArrayList<>();
+    for (int i = start + 1; i < words.size(); i++) {
+      String w = words.get(i);
+      if (w.equals("</think>") || w.equals("<answer>")) {
+        break;
+      }
+      if (w.equals(".")) {
+        if (!current.isEmpty()) {
+          out.add(current);
+        }
+        current = new ArrayList<>();
+      } else {
+        current.add(w);
+      }
+    }
+    if (!current.isEmpty()) {
+      out.add(current);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,167 @@
+package dev.perceval.policy.world;
+
+import dev.perceval.policy.Rng;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * 2-4 real MNIST digits, each tinted one colour, on a 3x3 grid. Claims read
+ * {@code red 3 at top left}.
+ */
+public final class DigitsWorld extends GridWorld {
+  static final List<String> FAMILIES = List.of("sum", "colour-sum", "count-greater", "digit-at", "largest");
+
+  private final Mnist mnist;
+
+  public DigitsWorld(WorldConfig cfg) {
+    super(cfg, 2, 4);
+    this.mnist = Mnist.load(cfg.cacheDir());
+  }
+
+  @Override
+  public String name() {
+    return "digits";
+  }
+
+  @Override
+  public List<String> families() {
+    return FAMILIES;
+  }
+
+  @Override
+  Fact object(Rng rng, Split split, int row, int col, int[] look) {
+    int digit = rng.nextInt(10);
+    String colour = COLOURS.get(rng.nextInt(COLOURS.size()));
+    look[0] = mnist.poolInstance(digit, split, rng.nextInt(mnist.poolSize(digit, split)));
+    look[1] = rng.nextInt(3) - 1;
+    look[2] = rng.nextInt(3) - 1;
+    return new Fact("digit", Integer.toString(digit), colour, null, row, col);
+  }
+
+  @Override
+  Question ask(String family, List<Fact> facts, Rng rng) {
+    List<Integer> values = facts.stream().map(f -> Integer.parseInt(f.value())).toList();
+    return switch (family) {
+      case "sum" -> {
+        int sum = values.stream().mapToInt(Integer::intValue).sum();
+        yield new Question(family, "what is the sum of all digits ?", join(values, " + ") + " = " + sum, "" + sum);
+      }
+      case "colour-sum" -> {
+        String colour = facts.get(rng.nextInt(facts.size())).colour();
+        List<Integer> of = facts.stream().filter(f -> f.colour().equals(colour))
+            .map(f -> Integer.parseInt(f.value())).toList();
+        int sum = of.stream().mapToInt(Integer::intValue).sum();
+        yield new Question(family, "what is the sum of the " + colour + " digits ?",
+            colour + " : " + join(of, " + ") + " = " + sum, "" + sum);
+      }
+      case "count-greater" -> {
+        int n = 1 + rng.nextInt(8);
+        List<Integer> above = values.stream().filter(v -> v > n).toList();
+        yield new Question(family, "how many digits are greater than " + n + " ?",
+            "greater than " + n + " : " + (above.isEmpty() ? "none" : join(above, " ")) + " = " + above.size(),
+            "" + above.size());
+      }
+      case "digit-at" -> {
+        Fact f = facts.get(rng.nextInt(facts.size()));
+        yield new Question(family, "what digit is at " + f.position() + " ?",
+            f.position() + " is " + f.value(), f.value());
+      }
+      case "largest" -> {
+        int max = values.stream().mapToInt(Integer::intValue).max().orElseThrow();
+        yield new Question(family, "what is the largest digit ?",
+            "largest of " + join(values, " ") + " = " + max, "" + max);
+      }
+      default -> throw new IllegalArgumentException("unknown question family '" + family + "' for world digits");
+    };
+  }
+
+  private static String join(List<Integer> values, String sep) {
+    return values.stream().map(String::valueOf).collect(Collectors.joining(sep));
+  }
+
+  @Override
+  float[] render(List<Fact> facts, List<int[]> looks) {
+    int s = cfg.imageSize();
+    float[] chw = new float[3 * s * s];
+    for (int i = 0; i < facts.size(); i++) {
+      Fact f = facts.get(i);
+      int[] look = looks.get(i);
+      int[] b = cellBounds(f.row(), f.col());
+      int w = b[2] - b[0];
+      int h = b[3] - b[1];
+      float[] rgb = RGB[COLOURS.indexOf(f.colour())];
+      int digit = Integer.parseInt(f.value());
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          float v = bilinear(digit, look[0], (x + 0.5f) * Mnist.SIDE / w - 0.5f, (y + 0.5f) * Mnist.SIDE / h - 0.5f);
+          int px = b[0] + x + look[1];
+          int py = b[1] + y + look[2];
+          if (v <= 0 || px < 0 || py < 0 || px >= s || py >= s) {
+            continue;
+          }
+          for (int c = 0; c < 3; c++) {
+            int at = (c * s + py) * s + px;
+            chw[at] = Math.max(chw[at], v * rgb[c]);
+          }
+        }
+      }
+    }
+    return chw;
+  }
+
+  private float bilinear(int digit, int instance, float sx, float sy) {
+    int x0 = (int) Math.floor(sx);
+    int y0 = (int) Math.floor(sy);
+    float fx = sx - x0;
+    float fy = sy - y0;
+    return (1 - fx) * (1 - fy) * px(digit, instance, x0, y0) + fx * (1 - fy) * px(digit, instance, x0 + 1, y0)
+        + (1 - fx) * fy * px(digit, instance, x0, y0 + 1) + fx * fy * px(digit, instance, x0 + 1, y0 + 1);
+  }
+
+  private float px(int digit, int instance, int x, int y) {
+    if (x < 0 || y < 0 || x >= Mnist.SIDE || y >= Mnist.SIDE) {
+      return 0;
+    }
+    return mnist.intensity(digit, instance, x, y);
+  }
+
+  @Override
+  Set<String> ownWords() {
+    Set<String> w = new LinkedHashSet<>(List.of("what", "is", "the", "sum", "of", "all", "digits",
+        "digit", "how", "many", "are", "greater", "than", "largest", "none", "+"));
+    w.addAll(numbers(36));
+    return w;
+  }
+
+  @Override
+  public Optional<Fact> parseClaim(List<String> words) {
+    int[] pos = position(words);
+    if (pos == null || words.size() != 5) {
+      return Optional.empty();
+    }
+    String colour = words.get(0);
+    String value = words.get(1);
+    if (!COLOURS.contains(colour) || !value.matches("[0-9]")) {
+      return Optional.empty();
+    }
+    return Optional.of(new Fact("digit", value, colour, null, pos[0], pos[1]));
+  }
+
+  @Override
+  public String claimText(Fact f) {
+    return f.colour() + " " + f.value() + " at " + f.position();
+  }
+
+  /** Instance indices a split may use for a digit class (for tests of the split rule). */
+  List<Integer> pool(int digit, Split split) {
+    List<Integer> out = new ArrayList<>();
+    for (int k = 0; k < mnist.poolSize(digit, split); k++) {
+      out.add(mnist.poolInstance(digit, split, k));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,32 @@
+package dev.perceval.policy.world;
+
+import java.util.List;
+
+/**
+ * One perceivable object of a scene, and equally what a perception claim asserts about one.
+ *
+ * @param kind "digit" or "shape"
+ * @param value the digit ("0".."9") or the shape kind ("circle", "square", ...)
+ * @param size "small" / "large" for shapes, null for digits
+ * @param row grid row 0..2 (top, middle, bottom)
+ * @param col grid column 0..2 (left, center, right)
+ */
+public record Fact(String kind, String value, String colour, String size, int row, int col) {
+  public static final List<String> ROWS = List.of("top", "middle", "bottom");
+  public static final List<String> COLS = List.of("left", "center", "right");
+
+  public Fact {
+    if (row < 0 || row > 2 || col < 0 || col > 2) {
+      throw new IllegalArgumentException("grid position out of range: row " + row + ", col " + col);
+    }
+  }
+
+  public String position() {
+    return ROWS.get(row) + " " + COLS.get(col);
+  }
+
+  /** Reading order: row-major cell index 0..8. */
+  public int cell() {
+    return row * 3 + col;
+  }
+}

@@ -1,0 +1,144 @@
+package dev.perceval.policy.world;
+
+import dev.perceval.policy.Rng;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What both worlds share: objects on a 3x3 grid, five tint colours, question families chosen by
+ * the task's own random stream, and gold responses of the form
+ * {@code <think> claim . claim . reasoning . </think> <answer> X </answer>}.
+ */
+abstract class GridWorld implements World {
+  static final List<String> COLOURS = List.of("red", "green", "blue", "yellow", "magenta");
+  /** Tints chosen to stay distinct after downscaling on a black canvas. */
+  static final float[][] RGB = {
+      {1.0f, 0.2f, 0.2f}, {0.2f, 0.9f, 0.2f}, {0.3f, 0.45f, 1.0f}, {1.0f, 0.9f, 0.15f}, {0.95f, 0.3f, 0.95f}};
+  static final List<String> TAGS = List.of("<think>", "</think>", "<answer>", "</answer>");
+
+  final WorldConfig cfg;
+  final List<String> enabled;
+  final int minObjects;
+  final int maxObjects;
+
+  GridWorld(WorldConfig cfg, int defaultMin, int defaultMax) {
+    this.cfg = cfg;
+    this.minObjects = cfg.minObjects() == 0 ? defaultMin : cfg.minObjects();
+    this.maxObjects = cfg.maxObjects() == 0 ? Math.max(defaultMax, minObjects) : cfg.maxObjects();
+    if (minObjects > maxObjects) {
+      throw new IllegalArgumentException("world " + name() + ": min objects " + minObjects
+          + " exceeds max objects " + maxObjects);
+    }
+    for (String f : cfg.families()) {
+      if (!families().contains(f)) {
+        throw new IllegalArgumentException("unknown question family '" + f + "' for world " + name()
+            + " (known: " + String.join(", ", families()) + ")");
+      }
+    }
+    this.enabled = cfg.families().isEmpty() ? families() : cfg.families();
+  }
+
+  @Override
+  public int imageSize() {
+    return cfg.imageSize();
+  }
+
+  /** A question, its reasoning segment and its answer. */
+  record Question(String family, String text, String reasoning, String answer) {}
+
+  @Override
+  public Task task(Split split, long seed, long index) {
+    Rng rng = Rng.derive(seed, name(), split.label(), index);
+    int n = minObjects + rng.nextInt(maxObjects - minObjects + 1);
+    int[] cells = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+    rng.shuffle(cells);
+    int[] chosen = Arrays.copyOf(cells, n);
+    Arrays.sort(chosen);
+    List<Fact> facts = new ArrayList<>(n);
+    List<int[]> looks = new ArrayList<>(n);
+    for (int cell : chosen) {
+      int[] look = new int[4];
+      facts.add(object(rng, split, cell / 3, cell % 3, look));
+      looks.add(look);
+    }
+    String family = enabled.get(rng.nextInt(enabled.size()));
+    Question q = ask(family, facts, rng);
+    StringBuilder gold = new StringBuilder("<think>");
+    for (Fact f : facts) {
+      gold.append(' ').append(claimText(f)).append(" .");
+    }
+    gold.append(' ').append(q.reasoning()).append(" . </think> <answer> ").append(q.answer()).append(" </answer>");
+    float[] image = render(facts, looks);
+    return new Task(new TaskId(name(), split, seed, index).toString(), name(), family, q.text(),
+        gold.toString(), q.answer(), facts, image, cfg.imageSize());
+  }
+
+  /** Draws one object at a cell; {@code look} receives rendering details (instance, jitter...). */
+  abstract Fact object(Rng rng, Split split, int row, int col, int[] look);
+
+  abstract Question ask(String family, List<Fact> facts, Rng rng);
+
+  abstract float[] render(List<Fact> facts, List<int[]> looks);
+
+  /** Words specific to the world; tags, punctuation, positions and colours are added here. */
+  abstract Set<String> ownWords();
+
+  @Override
+  public List<String> vocabulary() {
+    Set<String> words = new LinkedHashSet<>(TAGS);
+    words.addAll(List.of(".", "?", ":", "=", "at"));
+    words.addAll(Fact.ROWS);
+    words.addAll(Fact.COLS);
+    words.addAll(COLOURS);
+    words.addAll(ownWords());
+    return List.copyOf(words);
+  }
+
+  /** Parses the trailing {@code at ROW COL}; returns {row, col} or null. */
+  static int[] position(List<String> words) {
+    int n = words.size();
+    if (n < 3 || !words.get(n - 3).equals("at")) {
+      return null;
+    }
+    int row = Fact.ROWS.indexOf(words.get(n - 2));
+    int col = Fact.COLS.indexOf(words.get(n - 1));
+    return row < 0 || col < 0 ? null : new int[] {row, col};
+  }
+
+  @Override
+  public ClaimVerdict check(Fact claim, List<Fact> facts) {
+    for (Fact f : facts) {
+      if (f.row() == claim.row() && f.col() == claim.col()) {
+        if (!f.value().equals(claim.value())) {
+          return ClaimVerdict.wrong(f.kind().equals("digit")
+              ? ClaimVerdict.ErrorType.VALUE : ClaimVerdict.ErrorType.KIND);
+        }
+        if (!f.colour().equals(claim.colour())) {
+          return ClaimVerdict.wrong(ClaimVerdict.ErrorType.COLOUR);
+        }
+        if (f.size() != null && !f.size().equals(claim.size())) {
+          return ClaimVerdict.wrong(ClaimVerdict.ErrorType.SIZE);
+        }
+        return ClaimVerdict.CORRECT;
+      }
+    }
+    return ClaimVerdict.wrong(ClaimVerdict.ErrorType.POSITION);
+  }
+
+  /** Integer pixel bounds {x0, y0, x1, y1} of a grid cell; works for sizes not divisible by 3. */
+  int[] cellBounds(int row, int col) {
+    int s = cfg.imageSize();
+    return new int[] {col * s / 3, row * s / 3, (col + 1) * s / 3, (row + 1) * s / 3};
+  }
+
+  static List<String> numbers(int max) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i <= max; i++) {
+      out.add(Integer.toString(i));
+    }
+    return out;
+  }
+}

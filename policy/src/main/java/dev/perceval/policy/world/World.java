@@ -1,0 +1,40 @@
+package dev.perceval.policy.world;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A family of generated visual question tasks. Everything is a pure function of the task id, so
+ * any node can rebuild a task from {@code world:split:seed:index}.
+ */
+public interface World {
+  String name();
+
+  /** Question families this world offers (all of them, not only the enabled ones). */
+  List<String> families();
+
+  /** The configured canvas side in pixels. */
+  int imageSize();
+
+  Task task(Split split, long seed, long index);
+
+  default Task task(TaskId id) {
+    if (!id.world().equals(name())) {
+      throw new IllegalArgumentException("task " + id + " belongs to world '" + id.world()
+          + "', not '" + name() + "'");
+    }
+    return task(id.split(), id.seed(), id.index());
+  }
+
+  /** Every word this world can emit in questions, claims, reasoning and answers. */
+  List<String> vocabulary();
+
+  /** The claim segment's asserted fact, or empty if the words are not a perception claim. */
+  Optional<Fact> parseClaim(List<String> words);
+
+  /** Checks a claimed fact against the scene's objects, by the object at the claimed cell. */
+  ClaimVerdict check(Fact claim, List<Fact> facts);
+
+  /** The words of the claim that states {@code fact}. */
+  String claimText(Fact fact);
+}
