@@ -106,6 +106,9 @@ public final class Sampler {
   /** Nucleus sampling: the smallest set of most likely tokens whose mass reaches topP. */
   static int draw(float[] lp, float topP, Rng rng) {
     int v = lp.length;
+    if (topP >= 1) {
+      return drawAll(lp, rng);
+    }
     Integer[] order = new Integer[v];
     double[] p = new double[v];
     double total = 0;
@@ -138,6 +141,28 @@ public final class Sampler {
       }
     }
     return order[keep - 1];
+  }
+
+  /** Plain categorical draw in index order: no sort needed when nothing is truncated. */
+  private static int drawAll(float[] lp, Rng rng) {
+    double total = 0;
+    double[] p = new double[lp.length];
+    for (int i = 0; i < lp.length; i++) {
+      p[i] = Math.exp(lp[i]);
+      total += p[i];
+    }
+    double u = rng.nextDouble() * total;
+    for (int i = 0; i < lp.length; i++) {
+      u -= p[i];
+      if (u < 0) {
+        return i;
+      }
+    }
+    int last = lp.length - 1;
+    while (last > 0 && p[last] == 0) {
+      last--;
+    }
+    return last;
   }
 
   static float[][] lastLogProbs(NDArray logits, float temperature) {
