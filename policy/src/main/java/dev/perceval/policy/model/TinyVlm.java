@@ -32,6 +32,7 @@ import java.util.Map;
  */
 public final class TinyVlm implements AutoCloseable {
   static final float NEG_INF = -1e9f;
+  private static final NDIndex ALL = new NDIndex("...");
 
   private final VlmConfig cfg;
   private final NDManager manager;
@@ -111,7 +112,9 @@ public final class TinyVlm implements AutoCloseable {
         throw new IllegalArgumentException("parameter '" + e.getKey() + "' has " + v.length
             + " values, the model expects " + e.getValue().getShape());
       }
-      e.getValue().set(v);
+      try (NDManager tmp = manager.newSubManager()) {
+        e.getValue().set(ALL, tmp.create(v, e.getValue().getShape()));
+      }
     }
   }
 

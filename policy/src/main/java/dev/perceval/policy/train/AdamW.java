@@ -20,6 +20,8 @@ public final class AdamW implements AutoCloseable {
     }
   }
 
+  private static final ai.djl.ndarray.index.NDIndex ALL = new ai.djl.ndarray.index.NDIndex("...");
+
   private final TinyVlm model;
   private final Hyper hyper;
   private final NDManager state;
@@ -108,8 +110,10 @@ public final class AdamW implements AutoCloseable {
           || v.length != second.get(k).getShape().size()) {
         throw new IllegalArgumentException("optimizer state for '" + k + "' is missing or has the wrong size");
       }
-      first.get(k).set(m);
-      second.get(k).set(v);
+      try (NDManager tmp = state.newSubManager()) {
+        first.get(k).set(ALL, tmp.create(m, first.get(k).getShape()));
+        second.get(k).set(ALL, tmp.create(v, second.get(k).getShape()));
+      }
     }
     this.steps = steps;
   }
