@@ -50,7 +50,7 @@ final class QuickstartCommand implements Callable<Integer> {
     System.out.println("      16 held-out sample tasks in " + samples);
     System.out.println("[2/4] sft: warm start (imperfect on purpose)");
     Path ckptDir = out.resolve("policy-sft");
-    List<Double> losses = Workflows.sft(ctx, world, ckptDir, System.out);
+    List<Double> losses = Workflows.sft(ctx, world, ckptDir, false, Long.MAX_VALUE, System.out);
     Plots.line(out.resolve("sft-loss.png"), "SFT loss", "step", "loss per token", "train", losses);
     System.out.println("[3/4] eval: greedy decoding on held-out digits never seen in training");
     Evaluator.Result r;

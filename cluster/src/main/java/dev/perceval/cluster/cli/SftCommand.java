@@ -5,7 +5,6 @@ import dev.perceval.policy.world.Split;
 import dev.perceval.policy.world.World;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -32,6 +31,13 @@ final class SftCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "Checkpoint directory to write.")
   Path out;
 
+  @Option(names = "--resume", description = "Continue from the checkpoint in --out, if there is one.")
+  boolean resume;
+
+  @Option(names = "--until", paramLabel = "STEP",
+      description = "Stop after this step; the learning-rate schedule still spans --steps.")
+  Long until;
+
   @Option(names = "--eval-n", defaultValue = "0",
       description = "After training, evaluate on this many held-out tasks (0: skip).")
   int evalN;
@@ -45,7 +51,7 @@ final class SftCommand implements Callable<Integer> {
     extra.put("sft.lr", lr);
     Context ctx = new Context(common.settings(extra));
     World w = ctx.world();
-    Workflows.sft(ctx, w, out, System.out);
+    Workflows.sft(ctx, w, out, resume, until == null ? Long.MAX_VALUE : until, System.out);
     if (evalN > 0) {
       PolicyCheckpoint.Loaded ckpt = PolicyCheckpoint.load(out, ctx.device);
       try (var model = ckpt.model()) {
@@ -54,9 +60,5 @@ final class SftCommand implements Callable<Integer> {
       }
     }
     return 0;
-  }
-
-  static List<String> families(String csv) {
-    return csv == null || csv.isBlank() ? List.of() : List.of(csv.split(","));
   }
 }

@@ -1,6 +1,7 @@
 package dev.perceval.cluster.cli;
 
 import dev.perceval.policy.Settings;
+import dev.perceval.policy.io.Checkpoint;
 import dev.perceval.policy.io.PolicyCheckpoint;
 import dev.perceval.policy.model.TinyVlm;
 import dev.perceval.policy.model.VlmConfig;
@@ -12,6 +13,7 @@ import dev.perceval.policy.world.Split;
 import dev.perceval.policy.world.Task;
 import dev.perceval.policy.world.World;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,32 +26,65 @@ import me.tongfei.progressbar.ProgressBar;
 final class Workflows {
   private Workflows() {}
 
-  /** Trains from scratch, saves to {@code out}, returns the per-step losses. */
-  static List<Double> sft(Context ctx, World world, Path out, PrintStream log) {
+  /**
+   * Trains into {@code out}, checkpointing every {@code sft.checkpoint-every} steps; with
+   * {@code resume}, continues from the checkpoint already there; stops after step {@code until}
+   * (the schedule still spans {@code sft.steps}). Returns this run's losses.
+   */
+  static List<Double> sft(Context ctx, World world, Path out, boolean resume, long until, PrintStream log) {
     Settings s = ctx.settings;
     Tokenizer tok = Tokenizer.of(world.vocabulary());
     VlmConfig shape = s.model().shape(s.world().imageSize(), tok.size());
     List<Double> losses = new ArrayList<>();
-    try (TinyVlm model = new TinyVlm(shape, ctx.device, s.seed());
-        AdamW opt = new AdamW(model, s.sft().hyper())) {
-      log.printf(Locale.ROOT, "sft: world %s, %.2fM parameters (d%d x %d layers, %d image tokens), %d steps x %d%n",
+    long from = 0;
+    TinyVlm model;
+    PolicyCheckpoint.Loaded previous = null;
+    if (resume && Files.exists(out.resolve(Checkpoint.MANIFEST))) {
+      previous = PolicyCheckpoint.load(out, ctx.device);
+      model = previous.model();
+      if (!previous.model().config().equals(shape) || !previous.tokenizer().equals(tok)
+          || !world.name().equals(previous.meta().get("world"))) {
+        model.close();
+        throw new IllegalArgumentException("cannot resume from " + out + ": it was trained with another"
+            + " world, vocabulary or model shape (" + previous.meta().get("world") + ", " + previous.model().config() + ")");
+      }
+      from = previous.step();
+      if (from >= Math.min(until, s.sft().steps())) {
+        model.close();
+        throw new IllegalArgumentException("nothing to do: " + out + " is already at step " + from);
+      }
+    } else {
+      model = new TinyVlm(shape, ctx.device, s.seed());
+    }
+    Map<String, String> meta = new LinkedHashMap<>();
+    meta.put("world", world.name());
+    meta.put("families", String.join(",", s.world().families()));
+    meta.put("seed", Long.toString(s.seed()));
+    try (model; AdamW opt = new AdamW(model, s.sft().hyper())) {
+      if (previous != null) {
+        previous.restore(opt);
+      }
+      log.printf(Locale.ROOT, "sft: world %s, %.2fM parameters (d%d x %d layers, %d image tokens), steps %d..%d x %d%n",
           world.name(), model.parameterCount() / 1e6, shape.dModel(), shape.layers(),
-          shape.imageTokens(), s.sft().steps(), s.sft().batchSize());
+          shape.imageTokens(), from, s.sft().steps(), s.sft().batchSize());
       long t0 = System.nanoTime();
+      int every = s.sft().checkpointEvery();
       try (ProgressBar bar = Progress.bar("sft", s.sft().steps())) {
-        SftRun.run(model, opt, tok, world, s.seed(), s.sft(), 0, (step, r) -> {
+        bar.stepTo(from);
+        long end = Math.min(until, s.sft().steps());
+        SftRun.run(model, opt, tok, world, s.seed(), s.sft(), from, end, (step, r) -> {
           losses.add(r.loss());
           bar.step();
           bar.setExtraMessage(String.format(Locale.ROOT, " loss %.3f", r.loss()));
+          if (every > 0 && (step + 1) % every == 0 && step + 1 < end) {
+            PolicyCheckpoint.save(out, "policy", model, tok, opt, step + 1, Map.of("seed", s.seed()), meta);
+          }
         });
       }
-      Map<String, String> meta = new LinkedHashMap<>();
-      meta.put("world", world.name());
-      meta.put("families", String.join(",", s.world().families()));
-      meta.put("seed", Long.toString(s.seed()));
-      PolicyCheckpoint.save(out, "policy", model, tok, opt, s.sft().steps(), Map.of("seed", s.seed()), meta);
-      log.printf(Locale.ROOT, "sft: done in %.0f s, final loss %.3f; checkpoint %s%n",
-          (System.nanoTime() - t0) / 1e9, losses.get(losses.size() - 1), out);
+      long done = Math.min(until, s.sft().steps());
+      PolicyCheckpoint.save(out, "policy", model, tok, opt, done, Map.of("seed", s.seed()), meta);
+      log.printf(Locale.ROOT, "sft: done in %.0f s, final loss %s; checkpoint %s%n", (System.nanoTime() - t0) / 1e9,
+          losses.isEmpty() ? "n/a" : String.format(Locale.ROOT, "%.3f", losses.get(losses.size() - 1)), out);
     }
     return losses;
   }

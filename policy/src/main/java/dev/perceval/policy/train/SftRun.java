@@ -30,13 +30,16 @@ public final class SftRun {
     return tasks;
   }
 
-  /** Runs steps {@code from .. settings.steps - 1}; returns the mean loss of the last 20 steps. */
+  /**
+   * Runs steps {@code from .. to - 1} of a schedule {@code settings.steps} long; returns the mean
+   * loss of the last 20 steps.
+   */
   public static double run(TinyVlm model, AdamW optimizer, Tokenizer tok, World world, long seed,
-      Settings.Sft settings, long from, Listener listener) {
+      Settings.Sft settings, long from, long to, Listener listener) {
     Sft sft = new Sft(model, optimizer, settings.schedule());
     double[] recent = new double[20];
     int seen = 0;
-    for (long step = from; step < settings.steps(); step++) {
+    for (long step = from; step < Math.min(to, settings.steps()); step++) {
       Batch b = Batch.of(batch(world, seed, step, settings.batchSize()), tok);
       Sft.StepResult r = sft.step(step, b.images(), b.prompts(), b.responses());
       recent[seen++ % recent.length] = r.loss();
