@@ -53,7 +53,7 @@ class BadInputTest {
     Path data = tmp.resolve("bad.jsonl");
     Files.writeString(data, "{\"image\": \"a.png\", \"question\": \"q\"\n");
     assertOneLineError(run("eval", "--ckpt", ckpt.toString(), "--data", data.toString()),
-        "error: bad.jsonl:1: malformed JSON");
+        "error: bad.jsonl:1: malformed JSON (Unexpected end-of-input: expected close marker for Object)");
   }
 
   @Test

@@ -118,7 +118,10 @@ public final class DatasetIo {
     try {
       o = JSON.readTree(line);
     } catch (JsonProcessingException e) {
-      throw new DatasetException(where + ": malformed JSON (" + e.getOriginalMessage() + ")");
+      // Jackson appends a copy of the source to some messages; the line number already says where.
+      String why = e.getOriginalMessage().replaceAll("\\s*\\(start marker at \\[Source:.*", "")
+          .replaceAll("\\s*at \\[Source:.*", "").strip();
+      throw new DatasetException(where + ": malformed JSON (" + why + ")");
     }
     if (!o.isObject()) {
       throw new DatasetException(where + ": expected a JSON object");
