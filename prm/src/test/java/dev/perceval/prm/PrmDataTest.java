@@ -1,0 +1,97 @@
+package dev.perceval.prm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.perceval.policy.Rng;
+import dev.perceval.policy.text.Tokenizer;
+import dev.perceval.policy.world.Split;
+import dev.perceval.policy.world.Task;
+import dev.perceval.policy.world.World;
+import dev.perceval.policy.world.WorldConfig;
+import dev.perceval.policy.world.Worlds;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PrmDataTest {
+  static final PrmData.Mix MIX = new PrmData.Mix(0.5, 0.3, 0.2, 2);
+
+  /** A stand-in policy: gold responses with one claim corrupted, deterministic in the seed. */
+  static PrmData.ResponseSource fakePolicy(World world, Tokenizer tok) {
+    PrmData data = new PrmData(world, tok);
+    return (tasks, seeds) -> {
+      List<int[]> out = new ArrayList<>();
+      for (int i = 0; i < tasks.size(); i++) {
+        out.add(data.corrupted(tasks.get(i), new Rng(seeds[i]), 1).response());
+      }
+      return out;
+    };
+  }
+
+  @Test
+  void synthesisIsDeterministicAndLabelsMatchTheOracle() {
+    for (String name : List.of("digits", "shapes")) {
+      World world = Worlds.create(name, WorldConfig.defaults());
+      Tokenizer tok = Tokenizer.of(world.vocabulary());
+      PrmData data = new PrmData(world, tok);
+      List<PrmExample> a = data.synthesize(Split.TRAIN, 3, 0, 200, MIX, fakePolicy(world, tok));
+      List<PrmExample> b = data.synthesize(Split.TRAIN, 3, 0, 200, MIX, fakePolicy(world, tok));
+      List<PrmExample> tail = data.synthesize(Split.TRAIN, 3, 150, 50, MIX, fakePolicy(world, tok));
+      for (int i = 0; i < a.size(); i++) {
+        assertArrayEquals(a.get(i).response(), b.get(i).response());
+        assertArrayEquals(a.get(i).labels(), b.get(i).labels());
+        if (i >= 150) {
+          assertArrayEquals(a.get(i).response(), tail.get(i - 150).response(), "example depends on its index only");
+        }
+      }
+      int corrupted = 0;
+      for (PrmExample e : a) {
+        float flaggedTokens = 0;
+        for (float l : e.labels()) {
+          flaggedTokens += l;
+        }
+        int spanTokens = e.truth().stream().mapToInt(f -> f.tokenEnd() - f.tokenStart()).sum();
+        assertEquals(spanTokens, flaggedTokens, 0.0);
+        switch (e.source()) {
+          case "correct" -> assertTrue(e.truth().isEmpty());
+          case "corrupted" -> {
+            corrupted++;
+            assertTrue(e.truth().size() >= 1 && e.truth().size() <= 2, e.truth().toString());
+            assertEquals(e.task().answer(), tok.words(e.response()).get(e.response().length - 2),
+                "only claims change, the rest of the gold response stays");
+          }
+          case "policy" -> assertEquals(1, e.truth().size());
+          default -> throw new AssertionError(e.source());
+        }
+      }
+      assertTrue(corrupted > 60 && corrupted < 140, "mix respected: " + corrupted);
+    }
+  }
+
+  @Test
+  void everyErrorTypeIsProduced() {
+    World world = Worlds.create("shapes", WorldConfig.defaults());
+    Tokenizer tok = Tokenizer.of(world.vocabulary());
+    PrmData data = new PrmData(world, tok);
+    java.util.Set<Object> types = new java.util.HashSet<>();
+    for (int i = 0; i < 200; i++) {
+      Task t = world.task(Split.TRAIN, 1, i);
+      data.corrupted(t, new Rng(i), 2).truth().forEach(f -> types.add(f.errorType()));
+    }
+    assertEquals(4, types.size(), types.toString());
+  }
+
+  @Test
+  void policyShareWithoutPolicyIsAClearError() {
+    World world = Worlds.create("digits", WorldConfig.defaults());
+    PrmData data = new PrmData(world, Tokenizer.of(world.vocabulary()));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> data.synthesize(Split.TRAIN, 1, 0, 10, MIX, null));
+    assertTrue(e.getMessage().contains("no policy checkpoint"));
+    assertFalse(data.synthesize(Split.TRAIN, 1, 0, 10, new PrmData.Mix(1, 0, 1, 1), null).isEmpty());
+  }
+}
