@@ -12,6 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import static dev.perceval.policy.ConfigChecks.fraction;
+import static dev.perceval.policy.ConfigChecks.nonNegative;
+import static dev.perceval.policy.ConfigChecks.nonNegativeFloat;
+import static dev.perceval.policy.ConfigChecks.positive;
+import static dev.perceval.policy.ConfigChecks.positiveFloat;
 
 /**
  * Typed view of the {@code perceval} config block (see reference.conf). Every value is checked
@@ -24,7 +29,7 @@ public record Settings(String device, int threads, long seed, Path cacheDir, Wor
 
   public record Model(int patch, int dModel, int layers, int heads, int maxText) {
     public VlmConfig shape(int imageSize, int vocab) {
-      return new VlmConfig(imageSize, patch, dModel, layers, heads, vocab, maxText);
+      return new VlmConfig(imageSize, patch, dModel, layers, heads, vocab, maxText, VlmConfig.Mode.POLICY);
     }
   }
 
@@ -46,6 +51,11 @@ public record Settings(String device, int threads, long seed, Path cacheDir, Wor
 
   /** reference.conf, then {@code file} if given, then {@code overrides} (dotted keys under perceval). */
   public static Settings load(Path file, Map<String, Object> overrides) {
+    return from(loadConfig(file, overrides).getConfig("perceval"));
+  }
+
+  /** The merged config the settings are read from; other modules read their blocks from it. */
+  public static Config loadConfig(Path file, Map<String, Object> overrides) {
     Config cfg = ConfigFactory.defaultOverrides();
     for (Map.Entry<String, Object> e : overrides.entrySet()) {
       cfg = cfg.withValue("perceval." + e.getKey(), value(e.getValue()));
@@ -63,8 +73,7 @@ public record Settings(String device, int threads, long seed, Path cacheDir, Wor
         throw new IllegalArgumentException("config file " + file + ": " + e.getMessage(), e);
       }
     }
-    cfg = cfg.withFallback(ConfigFactory.defaultReference()).resolve();
-    return from(cfg.getConfig("perceval"));
+    return cfg.withFallback(ConfigFactory.defaultReference()).resolve();
   }
 
   /** Strings from the command line are read as HOCON values ([a,b], 1e-3), else kept as text. */
@@ -141,49 +150,5 @@ public record Settings(String device, int threads, long seed, Path cacheDir, Wor
     String env = System.getenv("PERCEVAL_CACHE");
     return env != null && !env.isBlank() ? Path.of(env)
         : Path.of(System.getProperty("user.home"), ".cache", "perceval");
-  }
-
-  private static int positive(Config c, String key) {
-    int v = c.getInt(key);
-    if (v < 1) {
-      throw bad(c, key, "must be at least 1", v);
-    }
-    return v;
-  }
-
-  private static int nonNegative(Config c, String key) {
-    int v = c.getInt(key);
-    if (v < 0) {
-      throw bad(c, key, "must not be negative", v);
-    }
-    return v;
-  }
-
-  private static float positiveFloat(Config c, String key) {
-    double v = c.getDouble(key);
-    if (!(v > 0)) {
-      throw bad(c, key, "must be positive", v);
-    }
-    return (float) v;
-  }
-
-  private static float nonNegativeFloat(Config c, String key) {
-    double v = c.getDouble(key);
-    if (!(v >= 0)) {
-      throw bad(c, key, "must not be negative", v);
-    }
-    return (float) v;
-  }
-
-  private static float fraction(Config c, String key) {
-    double v = c.getDouble(key);
-    if (!(v >= 0 && v <= 1)) {
-      throw bad(c, key, "must be between 0 and 1", v);
-    }
-    return (float) v;
-  }
-
-  private static IllegalArgumentException bad(Config c, String key, String rule, Object value) {
-    return new IllegalArgumentException("config perceval." + key + " " + rule + ", got " + value);
   }
 }

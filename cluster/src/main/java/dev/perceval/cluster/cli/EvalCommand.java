@@ -1,7 +1,7 @@
 package dev.perceval.cluster.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.perceval.policy.io.PolicyCheckpoint;
+import dev.perceval.policy.io.ModelCheckpoint;
 import dev.perceval.policy.train.Evaluator;
 import dev.perceval.policy.world.DatasetIo;
 import dev.perceval.policy.world.Split;
@@ -46,7 +46,7 @@ final class EvalCommand implements Callable<Integer> {
     Split sp = Split.parse(split);
     Map<String, Object> extra = new HashMap<>();
     extra.put("eval.n", n);
-    PolicyCheckpoint.Loaded loaded = PolicyCheckpoint.load(ckpt, new Context(common.settings(extra)).device);
+    ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(ckpt, new Context(common.settings(extra)).device);
     try (var model = loaded.model()) {
       String worldName = world != null ? world : loaded.meta().getOrDefault("world", "digits");
       extra.put("world.image-size", model.config().imageSize());

@@ -1,7 +1,7 @@
 package dev.perceval.cluster.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.perceval.policy.io.PolicyCheckpoint;
+import dev.perceval.policy.io.ModelCheckpoint;
 import dev.perceval.policy.train.Evaluator;
 import dev.perceval.policy.world.DatasetIo;
 import dev.perceval.policy.world.Split;
@@ -54,7 +54,7 @@ final class QuickstartCommand implements Callable<Integer> {
     Plots.line(out.resolve("sft-loss.png"), "SFT loss", "step", "loss per token", "train", losses);
     System.out.println("[3/4] eval: greedy decoding on held-out digits never seen in training");
     Evaluator.Result r;
-    PolicyCheckpoint.Loaded ckpt = PolicyCheckpoint.load(ckptDir, ctx.device);
+    ModelCheckpoint.Loaded ckpt = ModelCheckpoint.load(ckptDir, ctx.device);
     try (var model = ckpt.model()) {
       r = Workflows.evaluate(ckpt, world, Workflows.heldOut(world, ctx.settings, Split.HELDOUT, evalN),
           ctx.settings, world.name() + "/heldout", System.out);

@@ -1,6 +1,6 @@
 package dev.perceval.cluster.cli;
 
-import dev.perceval.policy.io.PolicyCheckpoint;
+import dev.perceval.policy.io.ModelCheckpoint;
 import dev.perceval.policy.world.Split;
 import dev.perceval.policy.world.World;
 import java.nio.file.Path;
@@ -53,7 +53,7 @@ final class SftCommand implements Callable<Integer> {
     World w = ctx.world();
     Workflows.sft(ctx, w, out, resume, until == null ? Long.MAX_VALUE : until, System.out);
     if (evalN > 0) {
-      PolicyCheckpoint.Loaded ckpt = PolicyCheckpoint.load(out, ctx.device);
+      ModelCheckpoint.Loaded ckpt = ModelCheckpoint.load(out, ctx.device);
       try (var model = ckpt.model()) {
         Workflows.evaluate(ckpt, w, Workflows.heldOut(w, ctx.settings, Split.HELDOUT, evalN),
             ctx.settings, w.name() + "/heldout", System.out);

@@ -2,7 +2,7 @@ package dev.perceval.cluster.cli;
 
 import dev.perceval.policy.Settings;
 import dev.perceval.policy.io.Checkpoint;
-import dev.perceval.policy.io.PolicyCheckpoint;
+import dev.perceval.policy.io.ModelCheckpoint;
 import dev.perceval.policy.model.TinyVlm;
 import dev.perceval.policy.model.VlmConfig;
 import dev.perceval.policy.text.Tokenizer;
@@ -38,9 +38,9 @@ final class Workflows {
     List<Double> losses = new ArrayList<>();
     long from = 0;
     TinyVlm model;
-    PolicyCheckpoint.Loaded previous = null;
+    ModelCheckpoint.Loaded previous = null;
     if (resume && Files.exists(out.resolve(Checkpoint.MANIFEST))) {
-      previous = PolicyCheckpoint.load(out, ctx.device);
+      previous = ModelCheckpoint.load(out, ctx.device);
       model = previous.model();
       if (!previous.model().config().equals(shape) || !previous.tokenizer().equals(tok)
           || !world.name().equals(previous.meta().get("world"))) {
@@ -77,19 +77,19 @@ final class Workflows {
           bar.step();
           bar.setExtraMessage(String.format(Locale.ROOT, " loss %.3f", r.loss()));
           if (every > 0 && (step + 1) % every == 0 && step + 1 < end) {
-            PolicyCheckpoint.save(out, "policy", model, tok, opt, step + 1, Map.of("seed", s.seed()), meta);
+            ModelCheckpoint.save(out, "policy", model, tok, opt, step + 1, Map.of("seed", s.seed()), meta);
           }
         });
       }
       long done = Math.min(until, s.sft().steps());
-      PolicyCheckpoint.save(out, "policy", model, tok, opt, done, Map.of("seed", s.seed()), meta);
+      ModelCheckpoint.save(out, "policy", model, tok, opt, done, Map.of("seed", s.seed()), meta);
       log.printf(Locale.ROOT, "sft: done in %.0f s, final loss %s; checkpoint %s%n", (System.nanoTime() - t0) / 1e9,
           losses.isEmpty() ? "n/a" : String.format(Locale.ROOT, "%.3f", losses.get(losses.size() - 1)), out);
     }
     return losses;
   }
 
-  static Evaluator.Result evaluate(PolicyCheckpoint.Loaded ckpt, World world, List<Task> tasks,
+  static Evaluator.Result evaluate(ModelCheckpoint.Loaded ckpt, World world, List<Task> tasks,
       Settings s, String label, PrintStream out) {
     Evaluator.Result r;
     try (ProgressBar bar = Progress.bar("eval", tasks.size())) {

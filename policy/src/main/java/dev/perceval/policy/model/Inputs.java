@@ -59,13 +59,14 @@ public record Inputs(NDArray images, NDArray tokens, NDArray positions, NDArray 
             "text of " + p + " tokens exceeds the model's maxText " + cfg.maxText());
       }
     }
+    boolean causal = cfg.mode() == VlmConfig.Mode.POLICY;
     float[] mask = new float[b * n * n];
     for (int r = 0; r < b; r++) {
       for (int q = 0; q < n; q++) {
         for (int k = 0; k < n; k++) {
           boolean keyOk = k < nImg || valid[r][k - nImg];
-          // Image patches see each other both ways; everything else is causal.
-          boolean visible = k <= q || (q < nImg && k < nImg);
+          // Image patches see each other both ways; a policy's text is causal.
+          boolean visible = !causal || k <= q || (q < nImg && k < nImg);
           mask[(r * n + q) * n + k] = keyOk && visible ? 0f : TinyVlm.NEG_INF;
         }
       }

@@ -16,12 +16,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The policy: a tiny vision-language decoder, readable in one file.
+ * The tiny vision-language transformer, readable in one file: the policy, and (in VERIFIER
+ * mode) the Perceval process reward model.
  *
  * <pre>
  *   image (3,S,S) -> patches (P*P*3) -> linear -> + row/col embeddings   } prefix, bidirectional
- *   text ids      -> token embedding  -> + 1-D position embedding       } causal
- *   [prefix ; text] -> L x (pre-LN attention + pre-LN GELU MLP) -> LN -> vocabulary logits
+ *   text ids      -> token embedding  -> + 1-D position embedding       } causal (policy)
+ *   [prefix ; text] -> L x (pre-LN attention + pre-LN GELU MLP) -> LN -> head
+ *   head: vocabulary logits (policy) or one error logit per token (verifier, no causal mask)
  * </pre>
  *
  * Parameters live in one manager owned by the model; every activation is created in the
@@ -69,10 +71,12 @@ public final class TinyVlm implements AutoCloseable {
     }
     ones("lnf.g", d);
     zeros("lnf.b", d);
-    normal("head.w", rng, 0.02, d, cfg.vocab());
-    float[] forbid = new float[cfg.vocab()];
-    forbid[0] = NEG_INF;
-    forbid[1] = NEG_INF;
+    normal("head.w", rng, 0.02, d, cfg.outputs());
+    float[] forbid = new float[cfg.outputs()];
+    if (cfg.mode() == VlmConfig.Mode.POLICY) {
+      forbid[0] = NEG_INF;
+      forbid[1] = NEG_INF;
+    }
     forbiddenLogits = manager.create(forbid);
     for (NDArray a : params.values()) {
       a.setRequiresGradient(true);
@@ -118,7 +122,7 @@ public final class TinyVlm implements AutoCloseable {
     }
   }
 
-  /** Full forward; returns logits for every text position, shape (B, T, V). */
+  /** Full forward; returns logits for every text position, shape (B, T, outputs). */
   public NDArray forward(Inputs in, KvCache cache) {
     NDArray x = embedImage(in.images()).concat(embedText(in.tokens(), in.positions()), 1);
     for (int l = 0; l < cfg.layers(); l++) {

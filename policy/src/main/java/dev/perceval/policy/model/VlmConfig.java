@@ -1,13 +1,19 @@
 package dev.perceval.policy.model;
 
 /**
- * Shape of the policy network. The image is cut into {@code patch x patch} tiles that form a
- * prefix of {@code (imageSize/patch)^2} tokens; text follows with learned 1-D positions.
+ * Shape of the network. The image is cut into {@code patch x patch} tiles that form a prefix of
+ * {@code (imageSize/patch)^2} tokens; text follows with learned 1-D positions.
+ *
+ * @param mode POLICY: causal text, next-token logits over the vocabulary. VERIFIER: every
+ *     position sees the whole sequence, one error logit per token.
  */
 public record VlmConfig(
-    int imageSize, int patch, int dModel, int layers, int heads, int vocab, int maxText) {
+    int imageSize, int patch, int dModel, int layers, int heads, int vocab, int maxText, Mode mode) {
+
+  public enum Mode { POLICY, VERIFIER }
 
   public VlmConfig {
+    mode = mode == null ? Mode.POLICY : mode;
     require(imageSize >= 8, "imageSize must be at least 8, got " + imageSize);
     require(patch >= 1 && imageSize % patch == 0,
         "patch (" + patch + ") must divide imageSize (" + imageSize + ")");
@@ -36,7 +42,16 @@ public record VlmConfig(
   }
 
   public VlmConfig withVocab(int v) {
-    return new VlmConfig(imageSize, patch, dModel, layers, heads, v, maxText);
+    return new VlmConfig(imageSize, patch, dModel, layers, heads, v, maxText, mode);
+  }
+
+  public VlmConfig withMode(Mode m) {
+    return new VlmConfig(imageSize, patch, dModel, layers, heads, vocab, maxText, m);
+  }
+
+  /** Width of the output head: the vocabulary for a policy, one error logit for a verifier. */
+  public int outputs() {
+    return mode == Mode.POLICY ? vocab : 1;
   }
 
   private static void require(boolean ok, String message) {

@@ -37,7 +37,7 @@ class CheckpointTest {
         AdamW opt = new AdamW(model, AdamW.Hyper.defaults())) {
       new Sft(model, opt, new Schedule(1e-3f, 1, 3, 1f)).step(0,
           TinyModels.images(2, 16, 1), TinyModels.prompts(2, tok.size(), 1), new int[][] {{4, 5}, {6}});
-      PolicyCheckpoint.save(dir, "policy", model, tok, opt, 1, Map.of("data", 42L), Map.of("world", "digits"));
+      ModelCheckpoint.save(dir, "policy", model, tok, opt, 1, Map.of("data", 42L), Map.of("world", "digits"));
     }
     return dir;
   }
@@ -46,7 +46,7 @@ class CheckpointTest {
   void roundTripRestoresEverything() {
     Path dir = saveTrained(tmp.resolve("ckpt"));
     Tokenizer tok = tokenizer();
-    PolicyCheckpoint.Loaded a = PolicyCheckpoint.load(dir, Device.cpu());
+    ModelCheckpoint.Loaded a = ModelCheckpoint.load(dir, Device.cpu());
     try (TinyVlm model = a.model(); AdamW opt = new AdamW(model, AdamW.Hyper.defaults())) {
       assertEquals(tok, a.tokenizer());
       assertEquals(1, a.step());
@@ -55,7 +55,7 @@ class CheckpointTest {
       a.restore(opt);
       assertEquals(1, opt.steps());
       Path again = tmp.resolve("again");
-      PolicyCheckpoint.save(again, "policy", model, tok, opt, 1, a.rng(), a.meta());
+      ModelCheckpoint.save(again, "policy", model, tok, opt, 1, a.rng(), a.meta());
       for (String f : List.of("params.bin", "optimizer.bin", "tokenizer.json")) {
         assertArrayEquals(bytes(dir.resolve(f)), bytes(again.resolve(f)), f);
       }
@@ -69,7 +69,7 @@ class CheckpointTest {
     try (Stream<Path> list = Files.list(tmp)) {
       assertEquals(List.of("ckpt"), list.map(p -> p.getFileName().toString()).toList());
     }
-    PolicyCheckpoint.load(dir, Device.cpu()).model().close();
+    ModelCheckpoint.load(dir, Device.cpu()).model().close();
   }
 
   @Test
@@ -82,7 +82,7 @@ class CheckpointTest {
       f.write(b ^ 0xFF);
     }
     CheckpointException e = assertThrows(CheckpointException.class,
-        () -> PolicyCheckpoint.load(dir, Device.cpu()));
+        () -> ModelCheckpoint.load(dir, Device.cpu()));
     assertTrue(e.getMessage().contains("params.bin fails its sha-256 check"), e.getMessage());
   }
 
@@ -92,13 +92,13 @@ class CheckpointTest {
     byte[] all = bytes(dir.resolve("optimizer.bin"));
     Files.write(dir.resolve("optimizer.bin"), java.util.Arrays.copyOf(all, all.length / 2));
     CheckpointException e = assertThrows(CheckpointException.class,
-        () -> PolicyCheckpoint.load(dir, Device.cpu()));
+        () -> ModelCheckpoint.load(dir, Device.cpu()));
     assertTrue(e.getMessage().contains("truncated or modified"), e.getMessage());
     Files.delete(dir.resolve(Checkpoint.MANIFEST));
-    e = assertThrows(CheckpointException.class, () -> PolicyCheckpoint.load(dir, Device.cpu()));
+    e = assertThrows(CheckpointException.class, () -> ModelCheckpoint.load(dir, Device.cpu()));
     assertTrue(e.getMessage().contains("manifest.json is missing"), e.getMessage());
     e = assertThrows(CheckpointException.class,
-        () -> PolicyCheckpoint.load(tmp.resolve("nowhere"), Device.cpu()));
+        () -> ModelCheckpoint.load(tmp.resolve("nowhere"), Device.cpu()));
     assertTrue(e.getMessage().contains("no such directory"), e.getMessage());
   }
 

@@ -18,8 +18,8 @@ import java.util.Map;
  * {@code tokenizer.json}, {@code params.bin}, optionally {@code optimizer.bin}, and
  * {@code rng.json} (named generator states, e.g. the data cursor's), all under one manifest.
  */
-public final class PolicyCheckpoint {
-  private PolicyCheckpoint() {}
+public final class ModelCheckpoint {
+  private ModelCheckpoint() {}
 
   /** What a loaded checkpoint holds; the caller owns (closes) the model. */
   public record Loaded(String kind, TinyVlm model, Tokenizer tokenizer, long step,

@@ -1,0 +1,131 @@
+package dev.perceval.prm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import dev.perceval.policy.model.Inputs;
+import dev.perceval.policy.model.TinyVlm;
+import dev.perceval.policy.model.Torch;
+import dev.perceval.policy.model.VlmConfig;
+import dev.perceval.policy.text.Tokenizer;
+import dev.perceval.policy.world.Task;
+import dev.perceval.policy.world.World;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The learned Perceval verifier: scores every response token's probability of belonging to a
+ * claim that contradicts the image, then flags each claim whose mean token probability passes
+ * the threshold. It sees the image, the question and the response, never the scene's facts.
+ */
+public final class PercevalVerifier implements Verifier {
+  private final TinyVlm model;
+  private final Tokenizer tok;
+  private final World world;
+  private final float threshold;
+  private final int batchSize;
+
+  public PercevalVerifier(TinyVlm model, Tokenizer tok, World world, float threshold, int batchSize) {
+    if (model.config().mode() != VlmConfig.Mode.VERIFIER) {
+      throw new IllegalArgumentException("the model is a " + model.config().mode() + ", not a verifier");
+    }
+    this.model = model;
+    this.tok = tok;
+    this.world = world;
+    this.threshold = threshold;
+    this.batchSize = batchSize;
+  }
+
+  public TinyVlm model() {
+    return model;
+  }
+
+  @Override
+  public List<List<FlaggedClaim>> verify(List<Task> tasks, List<int[]> responses) {
+    float[][] probs = tokenProbabilities(tasks, responses);
+    List<List<FlaggedClaim>> out = new ArrayList<>(tasks.size());
+    for (int i = 0; i < tasks.size(); i++) {
+      List<FlaggedClaim> flagged = new ArrayList<>();
+      for (Segment s : Claims.claims(world, tok, responses.get(i))) {
+        double p = 0;
+        for (int t = s.start(); t < s.end(); t++) {
+          p += probs[i][t];
+        }
+        p /= s.end() - s.start();
+        if (p > threshold) {
+          flagged.add(new FlaggedClaim(s.text(), s.start(), s.end(), p, null));
+        }
+      }
+      out.add(flagged);
+    }
+    return out;
+  }
+
+  /** Per response, per token: the probability that the token lies in a wrong claim. */
+  public float[][] tokenProbabilities(List<Task> tasks, List<int[]> responses) {
+    validate(tasks, responses);
+    Torch.noGrad();
+    float[][] out = new float[tasks.size()][];
+    for (int from = 0; from < tasks.size(); from += batchSize) {
+      int to = Math.min(tasks.size(), from + batchSize);
+      float[][] images = new float[to - from][];
+      int[][] prompts = new int[to - from][];
+      int[][] resp = new int[to - from][];
+      for (int i = from; i < to; i++) {
+        images[i - from] = tasks.get(i).image();
+        prompts[i - from] = tok.prompt(tasks.get(i).question());
+        resp[i - from] = responses.get(i);
+      }
+      try (NDManager m = model.newSubManager()) {
+        NDArray logits = tokenLogits(model, m, images, prompts, resp);
+        float[] flat = ai.djl.nn.Activation.sigmoid(logits).toFloatArray();
+        int width = (int) logits.getShape().get(1);
+        for (int i = from; i < to; i++) {
+          out[i] = java.util.Arrays.copyOfRange(flat, (i - from) * width, (i - from) * width + resp[i - from].length);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Error logits of the response tokens, (B, L) with L the longest response. The encoder is
+   * bidirectional, so a token's own position carries its score.
+   */
+  public static NDArray tokenLogits(TinyVlm model, NDManager m, float[][] images, int[][] prompts, int[][] responses) {
+    int promptWidth = 0;
+    int longest = 0;
+    for (int r = 0; r < prompts.length; r++) {
+      promptWidth = Math.max(promptWidth, prompts[r].length);
+      longest = Math.max(longest, responses[r].length);
+    }
+    Inputs in = Inputs.of(m, model.config(), images, Inputs.join(prompts, responses));
+    NDArray logits = model.forward(in, null);
+    return logits.get(new NDIndex(":, {}:{}, 0", promptWidth, promptWidth + longest));
+  }
+
+  private void validate(List<Task> tasks, List<int[]> responses) {
+    if (tasks.size() != responses.size()) {
+      throw new IllegalArgumentException("one response per task expected, got " + tasks.size()
+          + " tasks and " + responses.size() + " responses");
+    }
+    int size = model.config().imageSize();
+    for (int i = 0; i < tasks.size(); i++) {
+      Task t = tasks.get(i);
+      if (t.imageSize() != size) {
+        throw new IllegalArgumentException("task " + t.id() + ": image is " + t.imageSize() + "x" + t.imageSize()
+            + ", the verifier expects " + size + "x" + size);
+      }
+      int[] r = responses.get(i);
+      if (r.length == 0) {
+        throw new IllegalArgumentException("response " + i + " (task " + t.id() + ") is empty: nothing to verify");
+      }
+      for (int id : r) {
+        if (id < 0 || id >= tok.size()) {
+          throw new IllegalArgumentException("response " + i + " (task " + t.id() + "): token id " + id
+              + " is outside the vocabulary [0, " + tok.size() + ")");
+        }
+      }
+    }
+  }
+}

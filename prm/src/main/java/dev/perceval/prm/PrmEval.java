@@ -1,0 +1,78 @@
+package dev.perceval.prm;
+
+import dev.perceval.policy.text.Tokenizer;
+import dev.perceval.policy.world.World;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Claim-level quality of a verifier against the oracle: precision, recall and F1 over claims,
+ * recall per error type, and token-level IoU between flagged and truly wrong spans.
+ */
+public final class PrmEval {
+  private PrmEval() {}
+
+  /** Confusion counts over claims plus token overlap; rates are derived. */
+  public record Counts(int tp, int fp, int fn, int tn, long tokensBoth, long tokensEither) {
+    public double precision() {
+      return tp + fp == 0 ? 0 : tp / (double) (tp + fp);
+    }
+
+    public double recall() {
+      return tp + fn == 0 ? 0 : tp / (double) (tp + fn);
+    }
+
+    public double f1() {
+      double p = precision();
+      double r = recall();
+      return p + r == 0 ? 0 : 2 * p * r / (p + r);
+    }
+
+    /** |flagged tokens and wrong tokens| / |flagged tokens or wrong tokens|; 1 when both are empty. */
+    public double spanIou() {
+      return tokensEither == 0 ? 1 : tokensBoth / (double) tokensEither;
+    }
+
+    public int claims() {
+      return tp + fp + fn + tn;
+    }
+
+    Counts plus(Counts o) {
+      return new Counts(tp + o.tp, fp + o.fp, fn + o.fn, tn + o.tn, tokensBoth + o.tokensBoth,
+          tokensEither + o.tokensEither);
+    }
+  }
+
+  /** Overall counts and per-error-type counts (types only exist for truly wrong claims). */
+  public record Report(Counts overall, Map<String, Counts> byErrorType) {}
+
+  public static Report evaluate(Verifier verifier, World world, Tokenizer tok, List<PrmExample> examples) {
+    List<List<FlaggedClaim>> predicted = verifier.verify(
+        examples.stream().map(PrmExample::task).toList(), examples.stream().map(PrmExample::response).toList());
+    Counts overall = new Counts(0, 0, 0, 0, 0, 0);
+    Map<String, Counts> byType = new TreeMap<>();
+    for (int i = 0; i < examples.size(); i++) {
+      PrmExample e = examples.get(i);
+      Set<Integer> flagged = new HashSet<>();
+      predicted.get(i).forEach(f -> flagged.add(f.tokenStart()));
+      Map<Integer, FlaggedClaim> wrong = new TreeMap<>();
+      e.truth().forEach(f -> wrong.put(f.tokenStart(), f));
+      for (Segment s : Claims.claims(world, tok, e.response())) {
+        boolean isWrong = wrong.containsKey(s.start());
+        boolean isFlagged = flagged.contains(s.start());
+        int len = s.end() - s.start();
+        Counts c = new Counts(isWrong && isFlagged ? 1 : 0, !isWrong && isFlagged ? 1 : 0,
+            isWrong && !isFlagged ? 1 : 0, !isWrong && !isFlagged ? 1 : 0,
+            isWrong && isFlagged ? len : 0, isWrong || isFlagged ? len : 0);
+        overall = overall.plus(c);
+        if (isWrong) {
+          byType.merge(wrong.get(s.start()).errorType().name().toLowerCase(), c, Counts::plus);
+        }
+      }
+    }
+    return new Report(overall, byType);
+  }
+}
