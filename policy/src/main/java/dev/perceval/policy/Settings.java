@@ -27,9 +27,9 @@ public record Settings(String device, int threads, long seed, Path cacheDir, Wor
 
   public record World(String name, int imageSize, List<String> families, int minObjects, int maxObjects) {}
 
-  public record Model(int patch, int dModel, int layers, int heads, int maxText) {
+  public record Model(int patch, int stemChannels, int dModel, int layers, int heads, int maxText) {
     public VlmConfig shape(int imageSize, int vocab) {
-      return new VlmConfig(imageSize, patch, dModel, layers, heads, vocab, maxText, VlmConfig.Mode.POLICY);
+      return new VlmConfig(imageSize, patch, stemChannels, dModel, layers, heads, vocab, maxText, VlmConfig.Mode.POLICY);
     }
   }
 
@@ -115,7 +115,7 @@ public record Settings(String device, int threads, long seed, Path cacheDir, Wor
           new World(c.getString("world.name"), positive(c, "world.image-size"),
               c.getStringList("world.families"), nonNegative(c, "world.min-objects"),
               nonNegative(c, "world.max-objects")),
-          new Model(positive(c, "model.patch"), positive(c, "model.d-model"),
+          new Model(positive(c, "model.patch"), nonNegative(c, "model.stem-channels"), positive(c, "model.d-model"),
               positive(c, "model.layers"), positive(c, "model.heads"), positive(c, "model.max-text")),
           new Sft(positive(c, "sft.steps"), positive(c, "sft.batch-size"), positiveFloat(c, "sft.lr"),
               nonNegative(c, "sft.warmup"), fraction(c, "sft.min-lr-ratio"),

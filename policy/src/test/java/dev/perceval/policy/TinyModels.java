@@ -10,7 +10,7 @@ public final class TinyModels {
   private TinyModels() {}
 
   public static VlmConfig config(int vocab) {
-    return new VlmConfig(16, 4, 32, 2, 2, vocab, 48, VlmConfig.Mode.POLICY);
+    return new VlmConfig(16, 4, 0, 32, 2, 2, vocab, 48, VlmConfig.Mode.POLICY);
   }
 
   public static TinyVlm model(int vocab, long seed) {

@@ -17,7 +17,8 @@ public record PrmSettings(Settings.Model model, Settings.Sft training, int train
   /** {@code c} is the {@code perceval} block. */
   public static PrmSettings from(Config c) {
     try {
-      Settings.Model model = new Settings.Model(positive(c, "prm.model.patch"), positive(c, "prm.model.d-model"),
+      Settings.Model model = new Settings.Model(positive(c, "prm.model.patch"),
+          dev.perceval.policy.ConfigChecks.nonNegative(c, "prm.model.stem-channels"), positive(c, "prm.model.d-model"),
           positive(c, "prm.model.layers"), positive(c, "prm.model.heads"), positive(c, "prm.model.max-text"));
       if (model.dModel() % model.heads() != 0) {
         throw new IllegalArgumentException("config perceval.prm.model.d-model (" + model.dModel()

@@ -34,7 +34,7 @@ class PercevalVerifierTest {
     Torch.init();
     world = Worlds.create("digits", WorldConfig.defaults().withImageSize(16));
     tok = Tokenizer.of(world.vocabulary());
-    model = new TinyVlm(new VlmConfig(16, 4, 32, 2, 2, tok.size(), 64, VlmConfig.Mode.VERIFIER), Device.cpu(), 5);
+    model = new TinyVlm(new VlmConfig(16, 4, 4, 32, 2, 2, tok.size(), 64, VlmConfig.Mode.VERIFIER), Device.cpu(), 5);
     examples = new PrmData(world, tok).synthesize(Split.TRAIN, 2, 0, 16, new PrmData.Mix(0.7, 0, 0.3, 2), null);
   }
 
@@ -93,7 +93,7 @@ class PercevalVerifierTest {
     e = assertThrows(IllegalArgumentException.class, () -> v.verify(List.of(big), List.of(new int[] {2})));
     assertTrue(e.getMessage().contains("image is 48x48, the verifier expects 16x16"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> new PercevalVerifier(
-        new TinyVlm(new VlmConfig(16, 4, 16, 1, 1, tok.size(), 64, VlmConfig.Mode.POLICY), Device.cpu(), 1),
+        new TinyVlm(new VlmConfig(16, 4, 0, 16, 1, 1, tok.size(), 64, VlmConfig.Mode.POLICY), Device.cpu(), 1),
         tok, world, 0.5f, 8));
     assertTrue(e.getMessage().contains("not a verifier"));
   }

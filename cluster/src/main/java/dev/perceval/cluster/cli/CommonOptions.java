@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 /** Options every command takes: the config layers and the few settings changed most often. */
 public final class CommonOptions {
   @Option(names = "--config", paramLabel = "FILE", description = "HOCON file over the reference config.")
-  Path config;
+  Path configFile;
 
   @Option(names = "--set", paramLabel = "KEY=VALUE",
       description = "Override one setting under perceval, e.g. --set sft.lr=1e-3 (repeatable).")
@@ -26,6 +26,11 @@ public final class CommonOptions {
 
   /** Settings with, in increasing precedence: reference, --config, --set, dedicated flags, {@code extra}. */
   Settings settings(Map<String, Object> extra) {
+    return Settings.from(config(extra).getConfig("perceval"));
+  }
+
+  /** The merged config behind {@link #settings}, for modules that read their own blocks. */
+  com.typesafe.config.Config config(Map<String, Object> extra) {
     Map<String, Object> overrides = new LinkedHashMap<>(sets);
     if (seed != null) {
       overrides.put("seed", seed);
@@ -41,6 +46,6 @@ public final class CommonOptions {
         overrides.put(k, v);
       }
     });
-    return Settings.load(config, overrides);
+    return Settings.loadConfig(configFile, overrides);
   }
 }

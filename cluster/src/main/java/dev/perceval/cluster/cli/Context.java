@@ -24,8 +24,13 @@ final class Context {
   }
 
   World world(String name) {
+    return world(name, settings.world().imageSize());
+  }
+
+  /** The named world drawn at {@code imageSize}, e.g. the size a checkpoint was trained at. */
+  World world(String name, int imageSize) {
     Settings.World w = settings.world();
-    return Worlds.create(name, new WorldConfig(w.imageSize(), w.families(), w.minObjects(),
+    return Worlds.create(name, new WorldConfig(imageSize, w.families(), w.minObjects(),
         w.maxObjects(), settings.cacheDir()));
   }
 }

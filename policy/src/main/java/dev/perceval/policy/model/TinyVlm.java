@@ -9,6 +9,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.LayerNorm;
 import dev.perceval.policy.Rng;
 import java.util.Collections;
@@ -20,7 +21,8 @@ import java.util.Map;
  * mode) the Perceval process reward model.
  *
  * <pre>
- *   image (3,S,S) -> patches (P*P*3) -> linear -> + row/col embeddings   } prefix, bidirectional
+ *   image (3,S,S) -> [2 x conv3x3+GELU] -> patches (P*P*C) -> linear
+ *                 -> + row/col embeddings                             } prefix, bidirectional
  *   text ids      -> token embedding  -> + 1-D position embedding       } causal (policy)
  *   [prefix ; text] -> L x (pre-LN attention + pre-LN GELU MLP) -> LN -> head
  *   head: vocabulary logits (policy) or one error logit per token (verifier, no causal mask)
@@ -48,6 +50,13 @@ public final class TinyVlm implements AutoCloseable {
     Rng rng = Rng.derive(seed, "init");
     int d = cfg.dModel();
     double residualStd = 0.02 / Math.sqrt(2.0 * cfg.layers());
+    if (cfg.stemChannels() > 0) {
+      int c = cfg.stemChannels();
+      params.put("stem1.w", gaussian(rng, Math.sqrt(2.0 / 27), new Shape(c, 3, 3, 3)));
+      zeros("stem1.b", c);
+      params.put("stem2.w", gaussian(rng, Math.sqrt(2.0 / (9 * c)), new Shape(c, c, 3, 3)));
+      zeros("stem2.b", c);
+    }
     normal("patch.w", rng, 0.02, cfg.patchDim(), d);
     zeros("patch.b", d);
     normal("img.row", rng, 0.02, cfg.grid(), d);
@@ -148,7 +157,13 @@ public final class TinyVlm implements AutoCloseable {
     long b = images.getShape().get(0);
     int g = cfg.grid();
     int p = cfg.patch();
-    NDArray patches = images.reshape(b, 3, g, p, g, p).transpose(0, 2, 4, 1, 3, 5)
+    NDArray pixels = images;
+    if (cfg.stemChannels() > 0) {
+      pixels = Activation.gelu(conv(pixels, "stem1"));
+      pixels = Activation.gelu(conv(pixels, "stem2"));
+    }
+    long ch = pixels.getShape().get(1);
+    NDArray patches = pixels.reshape(b, ch, g, p, g, p).transpose(0, 2, 4, 1, 3, 5)
         .reshape(b, (long) g * g, cfg.patchDim());
     NDArray x = patches.matMul(param("patch.w")).add(param("patch.b"));
     NDManager m = images.getManager();
@@ -195,6 +210,11 @@ public final class TinyVlm implements AutoCloseable {
     return norm(x, "lnf").matMul(param("head.w")).add(forbiddenLogits);
   }
 
+  private NDArray conv(NDArray x, String name) {
+    return Conv2d.conv2d(x, param(name + ".w"), param(name + ".b"), new Shape(1, 1), new Shape(1, 1))
+        .singletonOrThrow();
+  }
+
   private NDArray linear(NDArray x, String name) {
     return x.matMul(param(name + ".w")).add(param(name + ".b"));
   }
@@ -209,11 +229,15 @@ public final class TinyVlm implements AutoCloseable {
   }
 
   private void normal(String name, Rng rng, double std, int rows, int cols) {
-    float[] v = new float[rows * cols];
+    params.put(name, gaussian(rng, std, new Shape(rows, cols)));
+  }
+
+  private NDArray gaussian(Rng rng, double std, Shape shape) {
+    float[] v = new float[(int) shape.size()];
     for (int i = 0; i < v.length; i++) {
       v[i] = (float) (rng.nextGaussian() * std);
     }
-    params.put(name, manager.create(v, new Shape(rows, cols)));
+    return manager.create(v, shape);
   }
 
   private void zeros(String name, int n) {

@@ -1,0 +1,93 @@
+package dev.perceval.cluster.cli;
+
+import dev.perceval.prm.PrmSettings;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "prm", mixinStandardHelpOptions = true,
+    description = "The Perceval process reward model: train and evaluate.",
+    subcommands = {PrmCommand.Train.class, PrmCommand.Eval.class})
+final class PrmCommand implements Runnable {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  @Command(name = "train", mixinStandardHelpOptions = true,
+      description = "Synthesize perception-intensive data from a policy and train the verifier on it.")
+  static final class Train implements Callable<Integer> {
+    @Mixin CommonOptions common;
+
+    @Option(names = "--world", description = "digits or shapes (perceval.world.name).")
+    String world;
+
+    @Option(names = "--policy", required = true, description = "Policy checkpoint whose samples are labelled.")
+    Path policy;
+
+    @Option(names = "--out", required = true, description = "Verifier checkpoint directory to write.")
+    Path out;
+
+    @Option(names = "--steps", description = "Training steps (perceval.prm.steps).")
+    Integer steps;
+
+    @Option(names = "--eval-n", defaultValue = "0", description = "Then evaluate on this many held-out examples per set.")
+    int evalN;
+
+    @Override
+    public Integer call() throws Exception {
+      Map<String, Object> extra = new HashMap<>();
+      extra.put("world.name", world);
+      extra.put("prm.steps", steps);
+      var config = common.config(extra).getConfig("perceval");
+      Context ctx = new Context(dev.perceval.policy.Settings.from(config));
+      PrmSettings prm = PrmSettings.from(config);
+      PrmWorkflows.train(ctx, prm, ctx.world(), policy, out, System.out);
+      if (evalN > 0) {
+        PrmWorkflows.evaluate(ctx, prm, ctx.world(), out, policy, evalN, null, System.out);
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "eval", mixinStandardHelpOptions = true,
+      description = "Claim-level precision, recall, F1 and span IoU against the oracle on held-out scenes,"
+          + " on corrupted gold responses and on policy samples.")
+  static final class Eval implements Callable<Integer> {
+    @Mixin CommonOptions common;
+
+    @Option(names = "--ckpt", required = true, description = "Verifier checkpoint.")
+    Path ckpt;
+
+    @Option(names = "--policy", required = true, description = "Policy checkpoint to sample responses from.")
+    Path policy;
+
+    @Option(names = "--world", description = "World (default: the verifier's).")
+    String world;
+
+    @Option(names = "--n", description = "Examples per set (perceval.prm.eval-n).")
+    Integer n;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the table as JSON.")
+    Path json;
+
+    @Override
+    public Integer call() throws Exception {
+      Map<String, Object> extra = new HashMap<>();
+      extra.put("world.name", world);
+      extra.put("prm.eval-n", n);
+      var config = common.config(extra).getConfig("perceval");
+      Context ctx = new Context(dev.perceval.policy.Settings.from(config));
+      PrmSettings prm = PrmSettings.from(config);
+      String name = world != null ? world : PrmWorkflows.worldOf(ckpt);
+      PrmWorkflows.evaluate(ctx, prm, ctx.world(name), ckpt, policy, prm.evalN(), json, System.out);
+      return 0;
+    }
+  }
+}
