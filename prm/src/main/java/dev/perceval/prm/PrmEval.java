@@ -49,6 +49,47 @@ public final class PrmEval {
   /** Overall counts and per-error-type counts (types only exist for truly wrong claims). */
   public record Report(Counts overall, Map<String, Counts> byErrorType) {}
 
+  /**
+   * The threshold in [0.05, 0.95] (steps of 0.05) with the best claim-level F1 on
+   * {@code examples}: calibrate on train-split data, never on the held-out sets reported.
+   */
+  public static float bestThreshold(PercevalVerifier verifier, World world, Tokenizer tok, List<PrmExample> examples) {
+    float[][] probs = verifier.tokenProbabilities(examples.stream().map(PrmExample::task).toList(),
+        examples.stream().map(PrmExample::response).toList());
+    List<double[]> claims = new java.util.ArrayList<>();
+    for (int i = 0; i < examples.size(); i++) {
+      Set<Integer> wrong = new HashSet<>();
+      examples.get(i).truth().forEach(f -> wrong.add(f.tokenStart()));
+      for (Segment s : Claims.claims(world, tok, examples.get(i).response())) {
+        double p = 0;
+        for (int t = s.start(); t < s.end(); t++) {
+          p += probs[i][t];
+        }
+        claims.add(new double[] {p / (s.end() - s.start()), wrong.contains(s.start()) ? 1 : 0});
+      }
+    }
+    float best = 0.5f;
+    double bestF1 = -1;
+    for (int k = 1; k <= 19; k++) {
+      float th = k * 0.05f;
+      int tp = 0;
+      int fp = 0;
+      int fn = 0;
+      for (double[] c : claims) {
+        boolean flagged = c[0] > th;
+        tp += flagged && c[1] == 1 ? 1 : 0;
+        fp += flagged && c[1] == 0 ? 1 : 0;
+        fn += !flagged && c[1] == 1 ? 1 : 0;
+      }
+      double f1 = new Counts(tp, fp, fn, 0, 0, 0).f1();
+      if (f1 > bestF1) {
+        bestF1 = f1;
+        best = th;
+      }
+    }
+    return best;
+  }
+
   public static Report evaluate(Verifier verifier, World world, Tokenizer tok, List<PrmExample> examples) {
     List<List<FlaggedClaim>> predicted = verifier.verify(
         examples.stream().map(PrmExample::task).toList(), examples.stream().map(PrmExample::response).toList());

@@ -11,8 +11,8 @@ import dev.perceval.policy.Settings;
 import dev.perceval.policy.model.VlmConfig;
 
 /** Typed view of {@code perceval.prm} (see the prm module's reference.conf). */
-public record PrmSettings(Settings.Model model, Settings.Sft training, int trainExamples,
-    float threshold, float posWeight, PrmData.Mix mix, float policyTemperature, int evalN) {
+public record PrmSettings(boolean initFromPolicy, Settings.Model model, Settings.Sft training, int trainExamples,
+    float threshold, boolean calibrate, float posWeight, PrmData.Mix mix, float policyTemperature, int evalN) {
 
   /** {@code c} is the {@code perceval} block. */
   public static PrmSettings from(Config c) {
@@ -35,7 +35,8 @@ public record PrmSettings(Settings.Model model, Settings.Sft training, int train
         throw e.getMessage().startsWith("config") ? e
             : new IllegalArgumentException("config perceval.prm.mix: " + e.getMessage());
       }
-      return new PrmSettings(model, training, positive(c, "prm.train-examples"), fraction(c, "prm.threshold"),
+      return new PrmSettings(c.getBoolean("prm.init-from-policy"), model, training, positive(c, "prm.train-examples"), fraction(c, "prm.threshold"),
+          c.getBoolean("prm.calibrate-threshold"),
           positiveFloat(c, "prm.pos-weight"), mix, positiveFloat(c, "prm.policy-temperature"), positive(c, "prm.eval-n"));
     } catch (ConfigException e) {
       throw new IllegalArgumentException("config: " + e.getMessage(), e);

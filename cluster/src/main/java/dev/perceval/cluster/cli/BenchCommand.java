@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks that print ratios measured in one run.",
-    subcommands = BenchCommand.SamplingBench.class)
+    subcommands = {BenchCommand.SamplingBench.class, BenchCommand.VerifyBench.class})
 final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -85,6 +85,61 @@ final class BenchCommand implements Runnable {
         best = Math.min(best, System.nanoTime() - t0);
       }
       return (double) batch * newTokens / (best / 1e9);
+    }
+  }
+
+  @Command(name = "verify", mixinStandardHelpOptions = true,
+      description = "Perceval verifier throughput in responses/s at a batch size, and against batch 1.")
+  static final class VerifyBench implements Callable<Integer> {
+    @Mixin CommonOptions common;
+
+    @Option(names = "--batch", defaultValue = "64") int batch;
+
+    @Option(names = "--repeats", defaultValue = "5") int repeats;
+
+    @Override
+    public Integer call() {
+      var config = common.config(new HashMap<>()).getConfig("perceval");
+      Context ctx = new Context(Settings.from(config));
+      dev.perceval.prm.PrmSettings prm = dev.perceval.prm.PrmSettings.from(config);
+      var world = ctx.world();
+      var tok = dev.perceval.policy.text.Tokenizer.of(world.vocabulary());
+      java.util.List<dev.perceval.policy.world.Task> tasks = new java.util.ArrayList<>();
+      java.util.List<int[]> responses = new java.util.ArrayList<>();
+      for (int i = 0; i < batch; i++) {
+        var t = world.task(dev.perceval.policy.world.Split.HELDOUT, ctx.settings.seed(), i);
+        tasks.add(t);
+        responses.add(tok.encode(t.goldResponse()));
+      }
+      double tokens = responses.stream().mapToInt(r -> r.length).sum();
+      try (TinyVlm model = new TinyVlm(prm.shape(world.imageSize(), tok.size()), ctx.device, ctx.settings.seed())) {
+        var verifier = new dev.perceval.prm.PercevalVerifier(model, tok, world, prm.threshold(), batch);
+        System.out.printf(Locale.ROOT, "bench verify: %.2fM parameters (d%d x %d layers), %s, %d thread(s),"
+                + " %d held-out %s responses of %.1f tokens on average%n", model.parameterCount() / 1e6,
+            model.config().dModel(), model.config().layers(), ctx.device, ctx.settings.effectiveThreads(), batch,
+            world.name(), tokens / batch);
+        double batched = responsesPerSecond(() -> verifier.verify(tasks, responses));
+        double single = responsesPerSecond(() -> {
+          for (int i = 0; i < batch; i++) {
+            verifier.verify(tasks.subList(i, i + 1), responses.subList(i, i + 1));
+          }
+        });
+        System.out.printf(Locale.ROOT, "  batch %-3d %10.0f responses/s (%.0f tokens/s)%n", batch, batched, batched * tokens / batch);
+        System.out.printf(Locale.ROOT, "  batch 1   %10.0f responses/s%n", single);
+        System.out.printf(Locale.ROOT, "  ratio batch %d / batch 1: %.1fx%n", batch, batched / single);
+      }
+      return 0;
+    }
+
+    private double responsesPerSecond(Runnable pass) {
+      pass.run();
+      long best = Long.MAX_VALUE;
+      for (int r = 0; r < repeats; r++) {
+        long t0 = System.nanoTime();
+        pass.run();
+        best = Math.min(best, System.nanoTime() - t0);
+      }
+      return batch / (best / 1e9);
     }
   }
 }

@@ -41,6 +41,10 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--json", paramLabel = "FILE", description = "Also write the result as JSON.")
   Path json;
 
+  @Option(names = "--show", defaultValue = "0", paramLabel = "K",
+      description = "Print the first K responses beside the gold ones.")
+  int show;
+
   @Override
   public Integer call() throws IOException {
     Split sp = Split.parse(split);
@@ -62,6 +66,11 @@ final class EvalCommand implements Callable<Integer> {
         label = w.name() + "/" + sp.name().toLowerCase();
       }
       Evaluator.Result r = Workflows.evaluate(loaded, w, tasks, ctx.settings, label, System.out);
+      for (int i = 0; i < Math.min(show, tasks.size()); i++) {
+        Task t = tasks.get(i);
+        System.out.printf("%n[%s] %s%n  gold:  %s%n  model: %s%n", t.id(), t.question(),
+            t.goldResponse() == null ? "(answer " + t.answer() + ")" : t.goldResponse(), r.responses().get(i));
+      }
       if (json != null) {
         new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(json.toFile(), Map.of(
             "label", label, "n", r.n(), "accuracy", r.accuracy(), "formatRate", r.formatRate(),

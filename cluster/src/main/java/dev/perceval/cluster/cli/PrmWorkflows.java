@@ -28,6 +28,9 @@ import me.tongfei.progressbar.ProgressBar;
 
 /** Training and evaluation of the Perceval verifier from the command line. */
 final class PrmWorkflows {
+  /** Train-split examples, disjoint in seed from the training data, for choosing the threshold. */
+  private static final int VALIDATION = 1000;
+
   private PrmWorkflows() {}
 
   static ModelCheckpoint.Loaded loadKind(Path dir, String kind, Context ctx) {
@@ -72,14 +75,21 @@ final class PrmWorkflows {
     long seed = ctx.settings.seed();
     Tokenizer tok;
     List<PrmExample> data;
+    List<PrmExample> validation;
+    Map<String, float[]> policyWeights;
+    dev.perceval.policy.model.VlmConfig policyShape;
     ModelCheckpoint.Loaded policy = loadKind(policyDir, "policy", ctx);
     try (TinyVlm p = policy.model()) {
+      policyWeights = p.export();
+      policyShape = p.config();
       tok = policy.tokenizer();
       requireVocabulary(world, tok, policyDir);
       world = ctx.world(world.name(), p.config().imageSize());
       log.printf(Locale.ROOT, "prm data: %d train examples (mix corrupted %.2f / policy %.2f / correct %.2f)%n",
           prm.trainExamples(), prm.mix().corrupted(), prm.mix().policy(), prm.mix().correct());
       data = synthesize(ctx, prm, world, policy, Split.TRAIN, seed, prm.trainExamples(), prm.mix(), "sample");
+      validation = synthesize(ctx, prm, world, policy, Split.TRAIN, Rng.derive(seed, "prm-validation").nextLong(),
+          VALIDATION, prm.mix(), "valid");
     }
     Map<String, int[]> bySource = new LinkedHashMap<>();
     for (PrmExample e : data) {
@@ -90,9 +100,15 @@ final class PrmWorkflows {
     bySource.forEach((k, c) -> log.printf(Locale.ROOT, "  %-9s %6d examples, %5.1f%% with a wrong claim%n",
         k, c[0], 100.0 * c[1] / c[0]));
     List<Double> losses = new ArrayList<>();
-    var shape = prm.shape(world.imageSize(), tok.size());
+    var shape = prm.initFromPolicy() ? policyShape.withMode(dev.perceval.policy.model.VlmConfig.Mode.VERIFIER)
+        : prm.shape(world.imageSize(), tok.size());
     try (TinyVlm model = new TinyVlm(shape, ctx.device, Rng.derive(seed, "prm-init").nextLong());
         AdamW opt = new AdamW(model, prm.training().hyper())) {
+      if (prm.initFromPolicy()) {
+        policyWeights.remove("head.w");
+        log.printf(Locale.ROOT, "prm train: %d parameter tensors initialised from the policy %s%n",
+            model.loadMatching(policyWeights).size(), policyDir);
+      }
       log.printf(Locale.ROOT, "prm train: %.2fM parameters (d%d x %d layers), %d steps x %d%n",
           model.parameterCount() / 1e6, shape.dModel(), shape.layers(), prm.training().steps(), prm.training().batchSize());
       PrmTrainer trainer = new PrmTrainer(model, opt, prm.training().schedule(), tok, prm.posWeight());
@@ -120,9 +136,15 @@ final class PrmWorkflows {
           bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f", r.loss()));
         }
       }
+      float threshold = prm.threshold();
+      if (prm.calibrate()) {
+        threshold = PrmEval.bestThreshold(new PercevalVerifier(model, tok, world, threshold, 128), world, tok, validation);
+        log.printf(Locale.ROOT, "prm train: threshold %.2f (best claim F1 on %d train-split validation examples)%n",
+            threshold, validation.size());
+      }
       Map<String, String> meta = new LinkedHashMap<>();
       meta.put("world", world.name());
-      meta.put("threshold", Float.toString(prm.threshold()));
+      meta.put("threshold", Float.toString(threshold));
       meta.put("policy", policyDir.toAbsolutePath().toString());
       ModelCheckpoint.save(out, "verifier", model, tok, opt, prm.training().steps(), Map.of("seed", seed), meta);
       log.printf(Locale.ROOT, "prm train: done in %.0f s, final loss %.4f; checkpoint %s%n",

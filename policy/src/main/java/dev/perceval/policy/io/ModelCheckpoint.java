@@ -36,8 +36,7 @@ public final class ModelCheckpoint {
 
   public static void save(Path dir, String kind, TinyVlm model, Tokenizer tokenizer,
       AdamW optimizer, long step, Map<String, Long> rng, Map<String, String> meta) {
-    Map<String, float[]> params = new LinkedHashMap<>();
-    model.parameters().forEach((k, v) -> params.put(k, v.toFloatArray()));
+    Map<String, float[]> params = model.export();
     Map<String, float[]> opt = optimizer == null ? null : optimizer.exportState();
     Checkpoint.write(dir, tmp -> {
       ObjectNode config = Checkpoint.JSON.createObjectNode();

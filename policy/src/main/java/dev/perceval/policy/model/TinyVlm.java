@@ -115,11 +115,26 @@ public final class TinyVlm implements AutoCloseable {
 
   /** Copies values into the parameters in place (keeps gradient tracking and avoids leaks). */
   public void load(Map<String, float[]> values) {
+    for (String name : params.keySet()) {
+      if (!values.containsKey(name)) {
+        throw new IllegalArgumentException("missing parameter '" + name + "'");
+      }
+    }
+    loadMatching(values);
+  }
+
+  /**
+   * Copies every given parameter this model also has, e.g. a policy's weights into a verifier
+   * whose output head differs; a name present in both with another size is an error. Returns the
+   * names copied.
+   */
+  public java.util.Set<String> loadMatching(Map<String, float[]> values) {
     Torch.noGrad();
+    java.util.Set<String> copied = new java.util.TreeSet<>();
     for (Map.Entry<String, NDArray> e : params.entrySet()) {
       float[] v = values.get(e.getKey());
       if (v == null) {
-        throw new IllegalArgumentException("missing parameter '" + e.getKey() + "'");
+        continue;
       }
       if (v.length != e.getValue().getShape().size()) {
         throw new IllegalArgumentException("parameter '" + e.getKey() + "' has " + v.length
@@ -128,7 +143,16 @@ public final class TinyVlm implements AutoCloseable {
       try (NDManager tmp = manager.newSubManager()) {
         e.getValue().set(ALL, tmp.create(v, e.getValue().getShape()));
       }
+      copied.add(e.getKey());
     }
+    return copied;
+  }
+
+  /** The parameters' current values, by name. */
+  public Map<String, float[]> export() {
+    Map<String, float[]> out = new LinkedHashMap<>();
+    params.forEach((k, v) -> out.put(k, v.toFloatArray()));
+    return out;
   }
 
   /** Full forward; returns logits for every text position, shape (B, T, outputs). */

@@ -23,7 +23,8 @@ public final class Evaluator {
 
   /** Counts over one evaluation; rates are derived. */
   public record Result(int n, int correct, int wellFormed, int claims, int wrongClaims,
-      int responsesWithWrongClaim, long generatedTokens, Map<String, int[]> perFamily) {
+      int responsesWithWrongClaim, long generatedTokens, Map<String, int[]> perFamily,
+      List<String> responses) {
 
     public double accuracy() {
       return ratio(correct, n);
@@ -61,6 +62,7 @@ public final class Evaluator {
     int withWrong = 0;
     long tokens = 0;
     Map<String, int[]> perFamily = new TreeMap<>();
+    List<String> responses = new ArrayList<>(tasks.size());
     for (int start = 0; start < tasks.size(); start += batchSize) {
       List<Task> chunk = tasks.subList(start, Math.min(tasks.size(), start + batchSize));
       Batch b = Batch.of(chunk, tok);
@@ -70,6 +72,7 @@ public final class Evaluator {
       for (int i = 0; i < chunk.size(); i++) {
         Task task = chunk.get(i);
         List<String> words = tok.words(gens.get(i).tokens());
+        responses.add(String.join(" ", words));
         tokens += words.size();
         boolean right = Answers.reward(task, words) == 1.0;
         correct += right ? 1 : 0;
@@ -84,7 +87,7 @@ public final class Evaluator {
       }
       progress.accept(chunk.size());
     }
-    return new Result(tasks.size(), correct, wellFormed, claims, wrong, withWrong, tokens, perFamily);
+    return new Result(tasks.size(), correct, wellFormed, claims, wrong, withWrong, tokens, perFamily, responses);
   }
 
   /** {perception claims, wrong ones} in a response; tasks without ground truth count none. */
