@@ -34,7 +34,7 @@ public record Settings(String device, int threads, long seed, Path cacheDir, Wor
   }
 
   public record Sft(int steps, int batchSize, float lr, int warmup, float minLrRatio,
-      float weightDecay, float gradClip, int checkpointEvery) {
+      float weightDecay, float gradClip, int checkpointEvery, float perceptionWeight) {
     public Schedule schedule() {
       return new Schedule(lr, warmup, steps, minLrRatio);
     }
@@ -120,7 +120,7 @@ public record Settings(String device, int threads, long seed, Path cacheDir, Wor
           new Sft(positive(c, "sft.steps"), positive(c, "sft.batch-size"), positiveFloat(c, "sft.lr"),
               nonNegative(c, "sft.warmup"), fraction(c, "sft.min-lr-ratio"),
               nonNegativeFloat(c, "sft.weight-decay"), nonNegativeFloat(c, "sft.grad-clip"),
-              nonNegative(c, "sft.checkpoint-every")),
+              nonNegative(c, "sft.checkpoint-every"), nonNegativeFloat(c, "sft.perception-weight")),
           new Sampling((float) c.getDouble("sampling.temperature"), fraction(c, "sampling.top-p"),
               positive(c, "sampling.max-new-tokens")),
           new Eval(positive(c, "eval.n"), positive(c, "eval.batch-size"),

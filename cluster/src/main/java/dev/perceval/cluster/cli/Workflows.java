@@ -104,6 +104,11 @@ final class Workflows {
     r.perFamily().forEach((name, c) -> fam.append(String.format(Locale.ROOT, " %s %.3f (n=%d)",
         name, c[0] == 0 ? 0 : c[1] / (double) c[0], c[0])));
     out.println(fam);
+    if (!r.errorTypes().isEmpty()) {
+      StringBuilder types = new StringBuilder("  wrong claims by type:");
+      r.errorTypes().forEach((type, count) -> types.append(' ').append(type).append(' ').append(count));
+      out.println(types);
+    }
     if (tasks.stream().allMatch(t -> t.family() != null && t.world().equals(world.name()))) {
       out.printf(Locale.ROOT, "  chance (most common train answer per family): %.3f%n",
           Evaluator.majorityBaseline(world, s.seed(), tasks, 4000));

@@ -36,6 +36,11 @@ import java.util.Map;
  */
 public final class TinyVlm implements AutoCloseable {
   static final float NEG_INF = -1e9f;
+  /**
+   * Width of the perception head: per image token, logits over what lies under it. The training
+   * code owns the meaning of the classes (see PerceptionTargets); the model only reserves them.
+   */
+  public static final int PERCEPTION_CLASSES = 21;
   private static final NDIndex ALL = new NDIndex("...");
 
   private final VlmConfig cfg;
@@ -81,6 +86,8 @@ public final class TinyVlm implements AutoCloseable {
     ones("lnf.g", d);
     zeros("lnf.b", d);
     normal("head.w", rng, 0.02, d, cfg.outputs());
+    normal("percept.w", rng, 0.02, d, PERCEPTION_CLASSES);
+    zeros("percept.b", PERCEPTION_CLASSES);
     float[] forbid = new float[cfg.outputs()];
     if (cfg.mode() == VlmConfig.Mode.POLICY) {
       forbid[0] = NEG_INF;
@@ -157,12 +164,24 @@ public final class TinyVlm implements AutoCloseable {
 
   /** Full forward; returns logits for every text position, shape (B, T, outputs). */
   public NDArray forward(Inputs in, KvCache cache) {
+    return forwardBoth(in, cache, false).text();
+  }
+
+  /** Text logits and, if asked, perception logits of every image token (B, imageTokens, classes). */
+  public record Output(NDArray text, NDArray perception) {}
+
+  public Output forwardBoth(Inputs in, KvCache cache, boolean perception) {
     NDArray x = embedImage(in.images()).concat(embedText(in.tokens(), in.positions()), 1);
     for (int l = 0; l < cfg.layers(); l++) {
       x = block(l, x, in.mask(), cache);
     }
     NDArray text = x.get(new NDIndex(":, {}:, :", cfg.imageTokens()));
-    return logits(text);
+    NDArray percept = null;
+    if (perception) {
+      NDArray image = x.get(new NDIndex(":, :{}, :", cfg.imageTokens()));
+      percept = norm(image, "lnf").matMul(param("percept.w")).add(param("percept.b"));
+    }
+    return new Output(logits(text), percept);
   }
 
   /**

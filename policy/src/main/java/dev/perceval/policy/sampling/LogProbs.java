@@ -21,6 +21,16 @@ public final class LogProbs {
    */
   public static NDArray of(TinyVlm model, NDManager m, float[][] images, int[][] prompts,
       int[][] responses, float temperature) {
+    if (longest(responses) == 0) {
+      throw new IllegalArgumentException("every response is empty: nothing to score");
+    }
+    Inputs in = Inputs.of(m, model.config(), images, Inputs.join(prompts, responses));
+    return fromLogits(m, model.forward(in, null), prompts, responses, temperature);
+  }
+
+  /** The same, from text logits of a forward pass over {@code Inputs.join(prompts, responses)}. */
+  public static NDArray fromLogits(NDManager m, NDArray logits, int[][] prompts, int[][] responses,
+      float temperature) {
     int b = prompts.length;
     int promptWidth = 0;
     int longest = 0;
@@ -28,11 +38,6 @@ public final class LogProbs {
       promptWidth = Math.max(promptWidth, prompts[r].length);
       longest = Math.max(longest, responses[r].length);
     }
-    if (longest == 0) {
-      throw new IllegalArgumentException("every response is empty: nothing to score");
-    }
-    Inputs in = Inputs.of(m, model.config(), images, Inputs.join(prompts, responses));
-    NDArray logits = model.forward(in, null);
     // Logits at text index i predict token i + 1: the first response token is predicted by the
     // prompt's last position, which sits at promptWidth - 1 for every row thanks to left padding.
     NDArray predicting = logits.get(new NDIndex(":, {}:{}, :", promptWidth - 1, promptWidth - 1 + longest));

@@ -24,7 +24,7 @@ public final class Evaluator {
   /** Counts over one evaluation; rates are derived. */
   public record Result(int n, int correct, int wellFormed, int claims, int wrongClaims,
       int responsesWithWrongClaim, long generatedTokens, Map<String, int[]> perFamily,
-      List<String> responses) {
+      Map<String, Integer> errorTypes, List<String> responses) {
 
     public double accuracy() {
       return ratio(correct, n);
@@ -63,6 +63,7 @@ public final class Evaluator {
     long tokens = 0;
     Map<String, int[]> perFamily = new TreeMap<>();
     List<String> responses = new ArrayList<>(tasks.size());
+    Map<String, Integer> errorTypes = new TreeMap<>();
     for (int start = 0; start < tasks.size(); start += batchSize) {
       List<Task> chunk = tasks.subList(start, Math.min(tasks.size(), start + batchSize));
       Batch b = Batch.of(chunk, tok);
@@ -80,18 +81,19 @@ public final class Evaluator {
         int[] fam = perFamily.computeIfAbsent(task.family() == null ? "-" : task.family(), k -> new int[2]);
         fam[0]++;
         fam[1] += right ? 1 : 0;
-        int[] counted = countClaims(world, task, words);
+        int[] counted = countClaims(world, task, words, errorTypes);
         claims += counted[0];
         wrong += counted[1];
         withWrong += counted[1] > 0 ? 1 : 0;
       }
       progress.accept(chunk.size());
     }
-    return new Result(tasks.size(), correct, wellFormed, claims, wrong, withWrong, tokens, perFamily, responses);
+    return new Result(tasks.size(), correct, wellFormed, claims, wrong, withWrong, tokens, perFamily,
+        errorTypes, responses);
   }
 
   /** {perception claims, wrong ones} in a response; tasks without ground truth count none. */
-  static int[] countClaims(World world, Task task, List<String> words) {
+  static int[] countClaims(World world, Task task, List<String> words, Map<String, Integer> errorTypes) {
     int[] out = new int[2];
     if (task.facts() == null || task.facts().isEmpty()) {
       return out;
@@ -100,8 +102,10 @@ public final class Evaluator {
       var claim = world.parseClaim(segment);
       if (claim.isPresent()) {
         out[0]++;
-        if (!world.check(claim.get(), task.facts()).correct()) {
+        var verdict = world.check(claim.get(), task.facts());
+        if (!verdict.correct()) {
           out[1]++;
+          errorTypes.merge(verdict.error().name().toLowerCase(), 1, Integer::sum);
         }
       }
     }

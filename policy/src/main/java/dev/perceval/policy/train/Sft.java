@@ -3,6 +3,9 @@ package dev.perceval.policy.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import dev.perceval.policy.model.Inputs;
 import dev.perceval.policy.model.TinyVlm;
 import dev.perceval.policy.sampling.LogProbs;
 
@@ -14,33 +17,84 @@ public final class Sft {
   private final TinyVlm model;
   private final AdamW optimizer;
   private final Schedule schedule;
+  private final float perceptionWeight;
 
   public Sft(TinyVlm model, AdamW optimizer, Schedule schedule) {
+    this(model, optimizer, schedule, 0f);
+  }
+
+  /**
+   * @param perceptionWeight weight of the perception head's loss beside the response loss; 0
+   *     trains on responses alone
+   */
+  public Sft(TinyVlm model, AdamW optimizer, Schedule schedule, float perceptionWeight) {
     this.model = model;
     this.optimizer = optimizer;
     this.schedule = schedule;
+    this.perceptionWeight = perceptionWeight;
   }
 
-  /** Result of one optimisation step. */
-  public record StepResult(double loss, double gradNorm, float lr, int tokens) {}
+  /** Result of one optimisation step; {@code perceptionLoss} is NaN when that loss is off. */
+  public record StepResult(double loss, double gradNorm, float lr, int tokens, double perceptionLoss) {}
 
-  /** One update on a batch; {@code step} picks the learning rate. */
+  /** One update on responses alone; {@code step} picks the learning rate. */
   public StepResult step(long step, float[][] images, int[][] prompts, int[][] responses) {
+    return step(step, images, prompts, responses, null);
+  }
+
+  /** One update on a batch of world tasks, with the perception loss when its weight is above 0. */
+  public StepResult step(long step, Batch batch) {
+    int[][][] targets = perceptionWeight > 0 && batch.tasks().stream().noneMatch(t -> t.facts().isEmpty())
+        ? PerceptionTargets.of(batch.tasks(), model.config()) : null;
+    return step(step, batch.images(), batch.prompts(), batch.responses(), targets);
+  }
+
+  private StepResult step(long step, float[][] images, int[][] prompts, int[][] responses, int[][][] targets) {
     float lr = schedule.at(step);
     double loss;
+    double perception = Double.NaN;
     int tokens = 0;
     for (int[] r : responses) {
       tokens += r.length;
     }
     try (NDManager m = model.newSubManager();
         GradientCollector gc = m.getEngine().newGradientCollector()) {
-      NDArray lp = LogProbs.of(model, m, images, prompts, responses, 1f);
+      Inputs in = Inputs.of(m, model.config(), images, Inputs.join(prompts, responses));
+      TinyVlm.Output out = model.forwardBoth(in, null, targets != null);
+      NDArray lp = LogProbs.fromLogits(m, out.text(), prompts, responses, 1f);
       NDArray nll = lp.sum().neg().div(m.create((float) tokens));
-      gc.backward(nll);
+      NDArray total = nll;
+      if (targets != null) {
+        NDArray p = perceptionLoss(m, out.perception(), targets);
+        perception = p.getFloat();
+        total = nll.add(p.mul(m.create(perceptionWeight)));
+      }
+      gc.backward(total);
       loss = nll.getFloat();
     }
     double norm = optimizer.step(lr);
-    return new StepResult(loss, norm, lr, tokens);
+    return new StepResult(loss, norm, lr, tokens, perception);
+  }
+
+  /** Mean cross-entropy of the object and colour classes over every image token. */
+  static NDArray perceptionLoss(NDManager m, NDArray logits, int[][][] targets) {
+    long b = logits.getShape().get(0);
+    long n = logits.getShape().get(1);
+    NDArray values = logits.get(new NDIndex(":, :, :{}", PerceptionTargets.VALUES)).logSoftmax(-1);
+    NDArray colours = logits.get(new NDIndex(":, :, {}:", PerceptionTargets.VALUES)).logSoftmax(-1);
+    NDArray pickedValues = values.gather(m.create(flat(targets[0]), new Shape(b, n, 1)), 2);
+    NDArray pickedColours = colours.gather(m.create(flat(targets[1]), new Shape(b, n, 1)), 2);
+    return pickedValues.add(pickedColours).mean().neg();
+  }
+
+  private static long[] flat(int[][] rows) {
+    long[] out = new long[rows.length * rows[0].length];
+    for (int i = 0; i < rows.length; i++) {
+      for (int j = 0; j < rows[i].length; j++) {
+        out[i * rows[0].length + j] = rows[i][j];
+      }
+    }
+    return out;
   }
 
   /** Mean negative log-likelihood per response token, without updating. */

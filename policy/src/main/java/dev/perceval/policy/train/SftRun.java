@@ -36,12 +36,12 @@ public final class SftRun {
    */
   public static double run(TinyVlm model, AdamW optimizer, Tokenizer tok, World world, long seed,
       Settings.Sft settings, long from, long to, Listener listener) {
-    Sft sft = new Sft(model, optimizer, settings.schedule());
+    Sft sft = new Sft(model, optimizer, settings.schedule(), settings.perceptionWeight());
     double[] recent = new double[20];
     int seen = 0;
     for (long step = from; step < Math.min(to, settings.steps()); step++) {
       Batch b = Batch.of(batch(world, seed, step, settings.batchSize()), tok);
-      Sft.StepResult r = sft.step(step, b.images(), b.prompts(), b.responses());
+      Sft.StepResult r = sft.step(step, b);
       recent[seen++ % recent.length] = r.loss();
       listener.onStep(step, r);
     }
