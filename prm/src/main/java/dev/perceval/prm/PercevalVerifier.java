@@ -93,15 +93,19 @@ public final class PercevalVerifier implements Verifier {
    * bidirectional, so a token's own position carries its score.
    */
   public static NDArray tokenLogits(TinyVlm model, NDManager m, float[][] images, int[][] prompts, int[][] responses) {
+    Inputs in = Inputs.of(m, model.config(), images, Inputs.join(prompts, responses));
+    return responseLogits(model.forward(in, null), prompts, responses);
+  }
+
+  /** The response tokens' error logits, (B, L), out of the text logits of a forward pass. */
+  public static NDArray responseLogits(NDArray textLogits, int[][] prompts, int[][] responses) {
     int promptWidth = 0;
     int longest = 0;
     for (int r = 0; r < prompts.length; r++) {
       promptWidth = Math.max(promptWidth, prompts[r].length);
       longest = Math.max(longest, responses[r].length);
     }
-    Inputs in = Inputs.of(m, model.config(), images, Inputs.join(prompts, responses));
-    NDArray logits = model.forward(in, null);
-    return logits.get(new NDIndex(":, {}:{}, 0", promptWidth, promptWidth + longest));
+    return textLogits.get(new NDIndex(":, {}:{}, 0", promptWidth, promptWidth + longest));
   }
 
   private void validate(List<Task> tasks, List<int[]> responses) {

@@ -26,7 +26,8 @@ public record PrmSettings(boolean initFromPolicy, Settings.Model model, Settings
       }
       Settings.Sft training = new Settings.Sft(positive(c, "prm.steps"), positive(c, "prm.batch-size"),
           positiveFloat(c, "prm.lr"), dev.perceval.policy.ConfigChecks.nonNegative(c, "prm.warmup"), fraction(c, "prm.min-lr-ratio"),
-          nonNegativeFloat(c, "prm.weight-decay"), nonNegativeFloat(c, "prm.grad-clip"), 0, 0f);
+          nonNegativeFloat(c, "prm.weight-decay"), nonNegativeFloat(c, "prm.grad-clip"), 0,
+          nonNegativeFloat(c, "prm.perception-weight"));
       PrmData.Mix mix;
       try {
         mix = new PrmData.Mix(nonNegativeFloat(c, "prm.mix.corrupted"), nonNegativeFloat(c, "prm.mix.policy"),

@@ -4,7 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.perceval.policy.model.Inputs;
 import dev.perceval.policy.model.TinyVlm;
+import dev.perceval.policy.train.PerceptionTargets;
+import dev.perceval.policy.train.Sft;
 import dev.perceval.policy.text.Tokenizer;
 import dev.perceval.policy.train.AdamW;
 import dev.perceval.policy.train.Schedule;
@@ -17,13 +20,20 @@ public final class PrmTrainer {
   private final Schedule schedule;
   private final Tokenizer tok;
   private final float posWeight;
+  private final float perceptionWeight;
 
-  public PrmTrainer(TinyVlm model, AdamW optimizer, Schedule schedule, Tokenizer tok, float posWeight) {
+  /**
+   * @param perceptionWeight weight of the perception head's loss (what lies in each grid cell)
+   *     beside the error loss: the dense signal that teaches the verifier to read the image
+   */
+  public PrmTrainer(TinyVlm model, AdamW optimizer, Schedule schedule, Tokenizer tok, float posWeight,
+      float perceptionWeight) {
     this.model = model;
     this.optimizer = optimizer;
     this.schedule = schedule;
     this.tok = tok;
     this.posWeight = posWeight;
+    this.perceptionWeight = perceptionWeight;
   }
 
   public record StepResult(double loss, double gradNorm, float lr) {}
@@ -70,8 +80,16 @@ public final class PrmTrainer {
         mask[i * longest + t] = 1f;
       }
     }
-    NDArray logits = PercevalVerifier.tokenLogits(model, m, images, prompts, responses);
-    return weightedBce(logits, m.create(labels, new Shape(b, longest)), m.create(mask, new Shape(b, longest)), posWeight);
+    boolean perceive = perceptionWeight > 0 && batch.stream().noneMatch(e -> e.task().facts().isEmpty());
+    Inputs in = Inputs.of(m, model.config(), images, Inputs.join(prompts, responses));
+    TinyVlm.Output out = model.forwardBoth(in, null, perceive);
+    NDArray logits = PercevalVerifier.responseLogits(out.text(), prompts, responses);
+    NDArray loss = weightedBce(logits, m.create(labels, new Shape(b, longest)), m.create(mask, new Shape(b, longest)), posWeight);
+    if (perceive) {
+      int[][][] targets = PerceptionTargets.of(batch.stream().map(PrmExample::task).toList(), model.config());
+      loss = loss.add(Sft.perceptionLoss(m, out.perception(), targets).mul(m.create(perceptionWeight)));
+    }
+    return loss;
   }
 
   /**

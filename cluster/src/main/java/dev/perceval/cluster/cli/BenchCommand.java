@@ -16,13 +16,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks that print ratios measured in one run.",
     subcommands = {BenchCommand.SamplingBench.class, BenchCommand.VerifyBench.class})
-final class BenchCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(System.out);
-  }
+final class BenchCommand extends GroupCommand {
 
   @Command(name = "sampling", mixinStandardHelpOptions = true,
       description = "Decoding tokens/s with and without the KV cache, same model and batch.")

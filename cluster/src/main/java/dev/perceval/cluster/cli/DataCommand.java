@@ -16,13 +16,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "data", mixinStandardHelpOptions = true, description = "Task data: export.",
     subcommands = DataCommand.Export.class)
-final class DataCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(System.out);
-  }
+final class DataCommand extends GroupCommand {
 
   @Command(name = "export", mixinStandardHelpOptions = true,
       description = "Write tasks as PNG images plus data.jsonl (image, question, answer, response, facts).")

@@ -8,13 +8,7 @@ import picocli.CommandLine.Command;
     description = "Perception-centric process reward models for GRPO and test-time scaling.",
     subcommands = {QuickstartCommand.class, DataCommand.class, SftCommand.class,
         EvalCommand.class, PrmCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
-public final class PercevalCli implements Runnable {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(System.out);
-  }
+public final class PercevalCli extends GroupCommand {
 
   public static int execute(String... args) {
     return execute(null, null, args);

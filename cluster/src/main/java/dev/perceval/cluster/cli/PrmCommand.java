@@ -12,13 +12,7 @@ import picocli.CommandLine.Option;
 @Command(name = "prm", mixinStandardHelpOptions = true,
     description = "The Perceval process reward model: train and evaluate.",
     subcommands = {PrmCommand.Train.class, PrmCommand.Eval.class})
-final class PrmCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(System.out);
-  }
+final class PrmCommand extends GroupCommand {
 
   @Command(name = "train", mixinStandardHelpOptions = true,
       description = "Synthesize perception-intensive data from a policy and train the verifier on it.")

@@ -111,7 +111,8 @@ final class PrmWorkflows {
       }
       log.printf(Locale.ROOT, "prm train: %.2fM parameters (d%d x %d layers), %d steps x %d%n",
           model.parameterCount() / 1e6, shape.dModel(), shape.layers(), prm.training().steps(), prm.training().batchSize());
-      PrmTrainer trainer = new PrmTrainer(model, opt, prm.training().schedule(), tok, prm.posWeight());
+      PrmTrainer trainer = new PrmTrainer(model, opt, prm.training().schedule(), tok, prm.posWeight(),
+          prm.training().perceptionWeight());
       int b = prm.training().batchSize();
       int[] order = new int[data.size()];
       long t0 = System.nanoTime();

@@ -77,7 +77,7 @@ public final class Sft {
   }
 
   /** Mean cross-entropy of the object and colour classes over every image token. */
-  static NDArray perceptionLoss(NDManager m, NDArray logits, int[][][] targets) {
+  public static NDArray perceptionLoss(NDManager m, NDArray logits, int[][][] targets) {
     long b = logits.getShape().get(0);
     long n = logits.getShape().get(1);
     NDArray values = logits.get(new NDIndex(":, :, :{}", PerceptionTargets.VALUES)).logSoftmax(-1);
