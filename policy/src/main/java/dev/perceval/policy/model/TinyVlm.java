@@ -123,7 +123,9 @@ public final class TinyVlm implements AutoCloseable {
   /** Copies values into the parameters in place (keeps gradient tracking and avoids leaks). */
   public void load(Map<String, float[]> values) {
     for (String name : params.keySet()) {
-      if (!values.containsKey(name)) {
+      // The perception head only shapes training; weights saved before it existed keep its
+      // fresh initialisation.
+      if (!values.containsKey(name) && !name.startsWith("percept.")) {
         throw new IllegalArgumentException("missing parameter '" + name + "'");
       }
     }
