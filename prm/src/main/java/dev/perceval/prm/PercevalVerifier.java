@@ -14,9 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The learned Perceval verifier: scores every response token's probability of belonging to a
- * claim that contradicts the image, then flags each claim whose mean token probability passes
- * the threshold. It sees the image, the question and the response, never the scene's facts.
+ * The learned Perceval verifier: gives every response token an error logit, scores each claim
+ * by the mean logit of its tokens, and flags the claims whose probability passes the threshold.
+ * It sees the image, the question and the response, never the scene's facts.
  */
 public final class PercevalVerifier implements Verifier {
   private final TinyVlm model;
@@ -42,18 +42,14 @@ public final class PercevalVerifier implements Verifier {
 
   @Override
   public List<List<FlaggedClaim>> verify(List<Task> tasks, List<int[]> responses) {
-    float[][] probs = tokenProbabilities(tasks, responses);
+    List<List<ScoredClaim>> scored = scoreClaims(tasks, responses);
     List<List<FlaggedClaim>> out = new ArrayList<>(tasks.size());
-    for (int i = 0; i < tasks.size(); i++) {
+    for (List<ScoredClaim> claims : scored) {
       List<FlaggedClaim> flagged = new ArrayList<>();
-      for (Segment s : Claims.claims(world, tok, responses.get(i))) {
-        double p = 0;
-        for (int t = s.start(); t < s.end(); t++) {
-          p += probs[i][t];
-        }
-        p /= s.end() - s.start();
-        if (p > threshold) {
-          flagged.add(new FlaggedClaim(s.text(), s.start(), s.end(), p, null));
+      for (ScoredClaim c : claims) {
+        if (c.probability() > threshold) {
+          Segment s = c.segment();
+          flagged.add(new FlaggedClaim(s.text(), s.start(), s.end(), c.probability(), null));
         }
       }
       out.add(flagged);
@@ -61,8 +57,32 @@ public final class PercevalVerifier implements Verifier {
     return out;
   }
 
-  /** Per response, per token: the probability that the token lies in a wrong claim. */
-  public float[][] tokenProbabilities(List<Task> tasks, List<int[]> responses) {
+  /** A perception claim of a response with the verifier's probability that it is wrong. */
+  public record ScoredClaim(Segment segment, double probability) {}
+
+  /**
+   * Every perception claim of every response, scored: the sigmoid of the mean error logit of the
+   * claim's tokens, which is the quantity the verifier is trained on.
+   */
+  public List<List<ScoredClaim>> scoreClaims(List<Task> tasks, List<int[]> responses) {
+    float[][] logits = responseTokenLogits(tasks, responses);
+    List<List<ScoredClaim>> out = new ArrayList<>(tasks.size());
+    for (int i = 0; i < tasks.size(); i++) {
+      List<ScoredClaim> claims = new ArrayList<>();
+      for (Segment s : Claims.claims(world, tok, responses.get(i))) {
+        double z = 0;
+        for (int t = s.start(); t < s.end(); t++) {
+          z += logits[i][t];
+        }
+        claims.add(new ScoredClaim(s, 1 / (1 + Math.exp(-z / (s.end() - s.start())))));
+      }
+      out.add(claims);
+    }
+    return out;
+  }
+
+  /** Per response, per token: the error logit the verifier assigns. */
+  public float[][] responseTokenLogits(List<Task> tasks, List<int[]> responses) {
     validate(tasks, responses);
     Torch.noGrad();
     float[][] out = new float[tasks.size()][];
@@ -78,7 +98,7 @@ public final class PercevalVerifier implements Verifier {
       }
       try (NDManager m = model.newSubManager()) {
         NDArray logits = tokenLogits(model, m, images, prompts, resp);
-        float[] flat = ai.djl.nn.Activation.sigmoid(logits).toFloatArray();
+        float[] flat = logits.toFloatArray();
         int width = (int) logits.getShape().get(1);
         for (int i = from; i < to; i++) {
           out[i] = java.util.Arrays.copyOfRange(flat, (i - from) * width, (i - from) * width + resp[i - from].length);

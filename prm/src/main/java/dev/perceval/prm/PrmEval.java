@@ -53,19 +53,15 @@ public final class PrmEval {
    * The threshold in [0.05, 0.95] (steps of 0.05) with the best claim-level F1 on
    * {@code examples}: calibrate on train-split data, never on the held-out sets reported.
    */
-  public static float bestThreshold(PercevalVerifier verifier, World world, Tokenizer tok, List<PrmExample> examples) {
-    float[][] probs = verifier.tokenProbabilities(examples.stream().map(PrmExample::task).toList(),
-        examples.stream().map(PrmExample::response).toList());
+  public static float bestThreshold(PercevalVerifier verifier, List<PrmExample> examples) {
+    List<List<PercevalVerifier.ScoredClaim>> scored = verifier.scoreClaims(
+        examples.stream().map(PrmExample::task).toList(), examples.stream().map(PrmExample::response).toList());
     List<double[]> claims = new java.util.ArrayList<>();
     for (int i = 0; i < examples.size(); i++) {
       Set<Integer> wrong = new HashSet<>();
       examples.get(i).truth().forEach(f -> wrong.add(f.tokenStart()));
-      for (Segment s : Claims.claims(world, tok, examples.get(i).response())) {
-        double p = 0;
-        for (int t = s.start(); t < s.end(); t++) {
-          p += probs[i][t];
-        }
-        claims.add(new double[] {p / (s.end() - s.start()), wrong.contains(s.start()) ? 1 : 0});
+      for (PercevalVerifier.ScoredClaim c : scored.get(i)) {
+        claims.add(new double[] {c.probability(), wrong.contains(c.segment().start()) ? 1 : 0});
       }
     }
     float best = 0.5f;

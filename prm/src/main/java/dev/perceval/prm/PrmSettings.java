@@ -11,8 +11,9 @@ import dev.perceval.policy.Settings;
 import dev.perceval.policy.model.VlmConfig;
 
 /** Typed view of {@code perceval.prm} (see the prm module's reference.conf). */
-public record PrmSettings(boolean initFromPolicy, Settings.Model model, Settings.Sft training, int trainExamples,
-    float threshold, boolean calibrate, float posWeight, PrmData.Mix mix, float policyTemperature, int evalN) {
+public record PrmSettings(boolean initFromPolicy, Settings.Model model, Settings.Sft training, int perceptionWarmup,
+    PrmTrainer.Loss loss, int trainExamples, float threshold, boolean calibrate, float posWeight, PrmData.Mix mix,
+    float policyTemperature, int evalN) {
 
   /** {@code c} is the {@code perceval} block. */
   public static PrmSettings from(Config c) {
@@ -36,7 +37,15 @@ public record PrmSettings(boolean initFromPolicy, Settings.Model model, Settings
         throw e.getMessage().startsWith("config") ? e
             : new IllegalArgumentException("config perceval.prm.mix: " + e.getMessage());
       }
-      return new PrmSettings(c.getBoolean("prm.init-from-policy"), model, training, positive(c, "prm.train-examples"), fraction(c, "prm.threshold"),
+      PrmTrainer.Loss loss;
+      try {
+        loss = PrmTrainer.Loss.parse(c.getString("prm.loss"));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("config perceval.prm.loss: " + e.getMessage());
+      }
+      return new PrmSettings(c.getBoolean("prm.init-from-policy"), model, training,
+          dev.perceval.policy.ConfigChecks.nonNegative(c, "prm.perception-warmup"), loss,
+          positive(c, "prm.train-examples"), fraction(c, "prm.threshold"),
           c.getBoolean("prm.calibrate-threshold"),
           positiveFloat(c, "prm.pos-weight"), mix, positiveFloat(c, "prm.policy-temperature"), positive(c, "prm.eval-n"));
     } catch (ConfigException e) {

@@ -46,7 +46,8 @@ class PercevalVerifierTest {
   @Test
   void aFewStepsReduceTheLoss() {
     try (AdamW opt = new AdamW(model, AdamW.Hyper.defaults())) {
-      PrmTrainer trainer = new PrmTrainer(model, opt, new Schedule(1e-2f, 2, 40, 0.1f), tok, 2f, 1f);
+      PrmTrainer trainer = new PrmTrainer(model, opt, new Schedule(1e-2f, 2, 40, 0.1f), tok, world,
+          PrmTrainer.Loss.CLAIM, 2f, 1f);
       double before = trainer.evaluateLoss(examples);
       for (int s = 0; s < 40; s++) {
         trainer.step(s, examples);

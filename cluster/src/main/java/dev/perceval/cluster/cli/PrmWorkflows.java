@@ -7,6 +7,8 @@ import dev.perceval.policy.model.TinyVlm;
 import dev.perceval.policy.sampling.SamplingParams;
 import dev.perceval.policy.text.Tokenizer;
 import dev.perceval.policy.train.AdamW;
+import dev.perceval.policy.train.Schedule;
+import dev.perceval.policy.train.SftRun;
 import dev.perceval.policy.world.Split;
 import dev.perceval.policy.world.World;
 import dev.perceval.prm.PercevalVerifier;
@@ -109,13 +111,27 @@ final class PrmWorkflows {
         log.printf(Locale.ROOT, "prm train: %d parameter tensors initialised from the policy %s%n",
             model.loadMatching(policyWeights).size(), policyDir);
       }
-      log.printf(Locale.ROOT, "prm train: %.2fM parameters (d%d x %d layers), %d steps x %d%n",
-          model.parameterCount() / 1e6, shape.dModel(), shape.layers(), prm.training().steps(), prm.training().batchSize());
-      PrmTrainer trainer = new PrmTrainer(model, opt, prm.training().schedule(), tok, prm.posWeight(),
-          prm.training().perceptionWeight());
+      log.printf(Locale.ROOT, "prm train: %.2fM parameters (d%d x %d layers, stem %d), %d perception warm-up"
+              + " steps, then %d steps x %d, %s loss%n", model.parameterCount() / 1e6, shape.dModel(), shape.layers(),
+          shape.stemChannels(), prm.perceptionWarmup(), prm.training().steps(), prm.training().batchSize(),
+          prm.loss().name().toLowerCase());
+      PrmTrainer trainer = new PrmTrainer(model, opt, prm.training().schedule(), tok, world, prm.loss(),
+          prm.posWeight(), prm.training().perceptionWeight());
       int b = prm.training().batchSize();
-      int[] order = new int[data.size()];
       long t0 = System.nanoTime();
+      if (prm.perceptionWarmup() > 0) {
+        Schedule warm = new Schedule(prm.training().lr(), prm.training().warmup(), prm.perceptionWarmup(),
+            prm.training().minLrRatio());
+        long warmSeed = Rng.derive(seed, "prm-perception").nextLong();
+        try (ProgressBar bar = Progress.bar("read", prm.perceptionWarmup())) {
+          for (int step = 0; step < prm.perceptionWarmup(); step++) {
+            PrmTrainer.StepResult r = trainer.perceptionStep(warm.at(step), SftRun.batch(world, warmSeed, step, b));
+            bar.step();
+            bar.setExtraMessage(String.format(Locale.ROOT, " perception loss %.4f", r.loss()));
+          }
+        }
+      }
+      int[] order = new int[data.size()];
       try (ProgressBar bar = Progress.bar("prm", prm.training().steps())) {
         for (int step = 0; step < prm.training().steps(); step++) {
           List<PrmExample> batch = new ArrayList<>(b);
@@ -139,7 +155,7 @@ final class PrmWorkflows {
       }
       float threshold = prm.threshold();
       if (prm.calibrate()) {
-        threshold = PrmEval.bestThreshold(new PercevalVerifier(model, tok, world, threshold, 128), world, tok, validation);
+        threshold = PrmEval.bestThreshold(new PercevalVerifier(model, tok, world, threshold, 128), validation);
         log.printf(Locale.ROOT, "prm train: threshold %.2f (best claim F1 on %d train-split validation examples)%n",
             threshold, validation.size());
       }

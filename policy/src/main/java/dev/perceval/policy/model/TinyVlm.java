@@ -169,8 +169,12 @@ public final class TinyVlm implements AutoCloseable {
     return forwardBoth(in, cache, false).text();
   }
 
-  /** Text logits and, if asked, perception logits of every image token (B, imageTokens, classes). */
-  public record Output(NDArray text, NDArray perception) {}
+  /**
+   * Text logits and, if asked, perception logits: of every image token (B, imageTokens, classes),
+   * and of every text token (B, T, classes), which a verifier learns to read as "what lies in
+   * the cell this token speaks of".
+   */
+  public record Output(NDArray text, NDArray perception, NDArray textPerception) {}
 
   public Output forwardBoth(Inputs in, KvCache cache, boolean perception) {
     NDArray x = embedImage(in.images()).concat(embedText(in.tokens(), in.positions()), 1);
@@ -178,12 +182,12 @@ public final class TinyVlm implements AutoCloseable {
       x = block(l, x, in.mask(), cache);
     }
     NDArray text = x.get(new NDIndex(":, {}:, :", cfg.imageTokens()));
-    NDArray percept = null;
-    if (perception) {
-      NDArray image = x.get(new NDIndex(":, :{}, :", cfg.imageTokens()));
-      percept = norm(image, "lnf").matMul(param("percept.w")).add(param("percept.b"));
+    if (!perception) {
+      return new Output(logits(text), null, null);
     }
-    return new Output(logits(text), percept);
+    NDArray percept = norm(x, "lnf").matMul(param("percept.w")).add(param("percept.b"));
+    return new Output(logits(text), percept.get(new NDIndex(":, :{}, :", cfg.imageTokens())),
+        percept.get(new NDIndex(":, {}:, :", cfg.imageTokens())));
   }
 
   /**

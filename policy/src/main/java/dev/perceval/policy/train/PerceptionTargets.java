@@ -26,6 +26,17 @@ public final class PerceptionTargets {
 
   private PerceptionTargets() {}
 
+  /** The object class of what a cell holds: its digit, its shape kind, or nothing (null). */
+  public static int valueClass(Fact f) {
+    return f == null ? VALUES - 1
+        : f.kind().equals("digit") ? Integer.parseInt(f.value()) : 10 + KINDS.indexOf(f.value());
+  }
+
+  /** The colour class of what a cell holds, or nothing (null). */
+  public static int colourClass(Fact f) {
+    return f == null ? COLOURS - 1 : TINTS.indexOf(f.colour());
+  }
+
   /** {values[b][token], colours[b][token]} with colour classes counted from 0. */
   public static int[][][] of(List<Task> tasks, VlmConfig cfg) {
     int g = cfg.grid();
@@ -41,9 +52,8 @@ public final class PerceptionTargets {
         int cx = (t % g) * cfg.patch() + cfg.patch() / 2;
         int cy = (t / g) * cfg.patch() + cfg.patch() / 2;
         Fact f = cells[Math.min(2, cy * 3 / size) * 3 + Math.min(2, cx * 3 / size)];
-        values[b][t] = f == null ? VALUES - 1
-            : f.kind().equals("digit") ? Integer.parseInt(f.value()) : 10 + KINDS.indexOf(f.value());
-        colours[b][t] = f == null ? COLOURS - 1 : TINTS.indexOf(f.colour());
+        values[b][t] = valueClass(f);
+        colours[b][t] = colourClass(f);
       }
     }
     return new int[][][] {values, colours};

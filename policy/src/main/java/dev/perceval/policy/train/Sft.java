@@ -87,6 +87,22 @@ public final class Sft {
     return pickedValues.add(pickedColours).mean().neg();
   }
 
+  /**
+   * The same cross-entropy averaged over the positions where {@code mask} (B, n) is 1 only; 0
+   * when the mask is empty.
+   */
+  public static NDArray perceptionLoss(NDManager m, NDArray logits, int[][][] targets, float[] mask) {
+    long b = logits.getShape().get(0);
+    long n = logits.getShape().get(1);
+    NDArray values = logits.get(new NDIndex(":, :, :{}", PerceptionTargets.VALUES)).logSoftmax(-1);
+    NDArray colours = logits.get(new NDIndex(":, :, {}:", PerceptionTargets.VALUES)).logSoftmax(-1);
+    NDArray pickedValues = values.gather(m.create(flat(targets[0]), new Shape(b, n, 1)), 2).squeeze(2);
+    NDArray pickedColours = colours.gather(m.create(flat(targets[1]), new Shape(b, n, 1)), 2).squeeze(2);
+    NDArray w = m.create(mask, new Shape(b, n));
+    NDArray count = w.sum().maximum(m.create(1f));
+    return pickedValues.add(pickedColours).mul(w).sum().neg().div(count);
+  }
+
   private static long[] flat(int[][] rows) {
     long[] out = new long[rows.length * rows[0].length];
     for (int i = 0; i < rows.length; i++) {
