@@ -31,6 +31,14 @@ public final class LogProbs {
   /** The same, from text logits of a forward pass over {@code Inputs.join(prompts, responses)}. */
   public static NDArray fromLogits(NDManager m, NDArray logits, int[][] prompts, int[][] responses,
       float temperature) {
+    return scored(m, logits, prompts, responses, temperature, false).logProbs();
+  }
+
+  /** Log-probs of the given tokens and, if asked, the entropy of each predictive distribution; (B, L) each. */
+  public record Scored(NDArray logProbs, NDArray entropy) {}
+
+  public static Scored scored(NDManager m, NDArray logits, int[][] prompts, int[][] responses,
+      float temperature, boolean entropy) {
     int b = prompts.length;
     int promptWidth = 0;
     int longest = 0;
@@ -49,8 +57,10 @@ public final class LogProbs {
     }
     NDArray t = m.create(temperature);
     NDArray lp = predicting.div(t).logSoftmax(-1);
+    NDArray mask = mask(m, responses, longest);
     NDArray picked = lp.gather(m.create(targets, new Shape(b, longest, 1)), 2).squeeze(2);
-    return picked.mul(mask(m, responses, longest));
+    NDArray h = entropy ? lp.exp().mul(lp).sum(new int[] {2}).neg().mul(mask) : null;
+    return new Scored(picked.mul(mask), h);
   }
 
   /** 1 for real response tokens, 0 for padding: (B, L) float. */

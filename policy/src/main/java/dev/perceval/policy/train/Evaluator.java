@@ -93,7 +93,7 @@ public final class Evaluator {
   }
 
   /** {perception claims, wrong ones} in a response; tasks without ground truth count none. */
-  static int[] countClaims(World world, Task task, List<String> words, Map<String, Integer> errorTypes) {
+  public static int[] countClaims(World world, Task task, List<String> words, Map<String, Integer> errorTypes) {
     int[] out = new int[2];
     if (task.facts() == null || task.facts().isEmpty()) {
       return out;

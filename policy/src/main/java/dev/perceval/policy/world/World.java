@@ -37,4 +37,12 @@ public interface World {
 
   /** The words of the claim that states {@code fact}. */
   String claimText(Fact fact);
+
+  /**
+   * Words that carry no fact of their own ("at" in "red 3 at top left"): a token penalty may
+   * skip them inside a wrong claim.
+   */
+  default java.util.Set<String> functionWords() {
+    return java.util.Set.of("at", "of", "is", "the", "a", ".", ":", "=", "+", "?");
+  }
 }

@@ -1,0 +1,175 @@
+package dev.perceval.cluster.cli;
+
+import dev.perceval.policy.grpo.CampaignSpec;
+import dev.perceval.policy.grpo.GrpoLoop;
+import dev.perceval.policy.grpo.LocalLearner;
+import dev.perceval.policy.grpo.LocalSamplerPool;
+import dev.perceval.policy.grpo.VerifierPool;
+import dev.perceval.policy.io.Checkpoint;
+import dev.perceval.policy.io.ModelCheckpoint;
+import dev.perceval.policy.model.TinyVlm;
+import dev.perceval.policy.text.Tokenizer;
+import dev.perceval.policy.train.AdamW;
+import dev.perceval.policy.world.Task;
+import dev.perceval.policy.world.TaskId;
+import dev.perceval.policy.world.World;
+import dev.perceval.policy.world.WorldConfig;
+import dev.perceval.policy.world.Worlds;
+import dev.perceval.prm.LocalVerifierPool;
+import dev.perceval.prm.OracleVerifier;
+import dev.perceval.prm.PercevalVerifier;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import me.tongfei.progressbar.ProgressBar;
+
+/** A GRPO campaign in this process: the loop's in-process sampler, verifier and learner. */
+final class GrpoWorkflow {
+  private GrpoWorkflow() {}
+
+  /** What the run ended with: the last held-out evaluation and where the outputs are. */
+  record Outcome(Map<String, Double> firstEval, Map<String, Double> lastEval, Path out) {}
+
+  static Outcome run(Context ctx, CampaignSpec spec, boolean resume, PrintStream log) throws IOException {
+    Path out = spec.outDir();
+    Path checkpoints = out.resolve("checkpoints");
+    Files.createDirectories(checkpoints);
+    Files.writeString(out.resolve("spec.json"), spec.render());
+    Path start = Path.of(spec.policy());
+    long from = 0;
+    Path latest = resume ? latestCheckpoint(checkpoints) : null;
+    if (latest != null) {
+      from = ModelCheckpoint.load(latest, ctx.device).step();
+    }
+    ModelCheckpoint.Loaded init = PrmWorkflows.loadKind(latest != null ? latest : start, "policy", ctx);
+    ModelCheckpoint.Loaded refCkpt = spec.actor().klCoef() > 0 ? PrmWorkflows.loadKind(start, "policy", ctx) : null;
+    ModelCheckpoint.Loaded replicaCkpt = PrmWorkflows.loadKind(latest != null ? latest : start, "policy", ctx);
+    Tokenizer tok = init.tokenizer();
+    TinyVlm policy = init.model();
+    World world = Worlds.create(spec.data().world(), new WorldConfig(policy.config().imageSize(),
+        spec.data().families(), 0, 0, ctx.settings.cacheDir()));
+    for (String w : world.vocabulary()) {
+      if (!tok.contains(w)) {
+        throw new IllegalArgumentException("policy " + start + " cannot write world " + world.name()
+            + ": its vocabulary lacks '" + w + "'");
+      }
+    }
+    Function<TaskId, Task> tasks = world::task;
+    ModelCheckpoint.Loaded verifierCkpt = null;
+    VerifierPool verifiers = null;
+    if (spec.verifier().equals("oracle")) {
+      verifiers = new LocalVerifierPool(new OracleVerifier(world, tok), tasks);
+    } else if (!spec.verifier().isBlank()) {
+      verifierCkpt = PrmWorkflows.loadKind(Path.of(spec.verifier()), "verifier", ctx);
+      if (!verifierCkpt.tokenizer().equals(tok)) {
+        throw new IllegalArgumentException("verifier " + spec.verifier() + " and policy " + start
+            + " use different vocabularies");
+      }
+      float threshold = Float.parseFloat(verifierCkpt.meta().getOrDefault("threshold", "0.5"));
+      verifiers = new LocalVerifierPool(new PercevalVerifier(verifierCkpt.model(), tok, world, threshold, 128), tasks);
+    }
+    Map<String, String> meta = new LinkedHashMap<>(init.meta());
+    meta.put("world", world.name());
+    meta.put("campaign", spec.name());
+    AdamW.Hyper hyper = new AdamW.Hyper(0.9f, 0.999f, 1e-8f, spec.actor().weightDecay(), spec.actor().gradClip());
+    Outcome outcome;
+    try (TinyVlm p = policy; TinyVlm replica = replicaCkpt.model();
+        TinyVlm ref = refCkpt == null ? null : refCkpt.model();
+        TinyVlm v = verifierCkpt == null ? null : verifierCkpt.model();
+        AdamW opt = new AdamW(p, hyper);
+        LocalLearner learner = new LocalLearner(p, ref, opt, tok, tasks, spec, checkpoints, meta, from)) {
+      if (latest != null) {
+        init.restore(opt);
+      }
+      LocalSamplerPool samplers = new LocalSamplerPool(replica, tok, tasks, 64, from);
+      GrpoLoop loop = new GrpoLoop(spec, world, tok, tasks, samplers, verifiers, learner);
+      outcome = drive(loop, spec, from, out, log);
+    }
+    return outcome;
+  }
+
+  private static Outcome drive(GrpoLoop loop, CampaignSpec spec, long from, Path out, PrintStream log)
+      throws IOException {
+    log.printf(Locale.ROOT, "train %s: %s world, steps %d..%d, %d prompts x %d samples, alpha %.3g, verifier %s%n",
+        spec.name(), spec.data().world(), from, spec.steps(), spec.promptsPerStep(), spec.groupSize(),
+        spec.algorithm().alpha(), spec.verifier().isBlank() ? "none" : spec.verifier());
+    MetricsLog steps = new MetricsLog(out.resolve("metrics.csv"));
+    MetricsLog evals = new MetricsLog(out.resolve("eval.csv"));
+    Map<String, Double> first = null;
+    Map<String, Double> last = null;
+    if (from == 0) {
+      first = evaluate(loop, evals, 0, log);
+      last = first;
+    }
+    int every = spec.trainer().evalEvery();
+    try (ProgressBar bar = Progress.bar("grpo", spec.steps())) {
+      bar.stepTo(from);
+      for (long s = from; s < spec.steps(); s++) {
+        GrpoLoop.StepRecord r = loop.step(s);
+        steps.append(s + 1, r.metrics());
+        bar.step();
+        bar.setExtraMessage(String.format(Locale.ROOT, " reward %.3f flagged %.2f",
+            r.metrics().get("reward/mean"), r.metrics().get("perceval/flagged_rate")));
+        if (s + 1 == spec.steps() || (every > 0 && (s + 1) % every == 0)) {
+          last = evaluate(loop, evals, s + 1, null);
+          if (first == null) {
+            first = last;
+          }
+        }
+      }
+    }
+    if (last != null) {
+      report(log, spec.steps(), last);
+    }
+    Map<String, List<double[]>> train = new LinkedHashMap<>();
+    train.put("reward mean", steps.series("reward/mean"));
+    train.put("flagged rate (verifier)", steps.series("perceval/flagged_rate"));
+    train.put("held-out accuracy", evals.series("eval/accuracy"));
+    train.put("held-out hallucination rate (oracle)", evals.series("eval/hallucination_rate"));
+    Plots.lines(out.resolve("curves.png"), "GRPO " + spec.name(), "step", "rate", train);
+    log.printf(Locale.ROOT, "train %s: done; %s/{metrics.csv, eval.csv, curves.png, checkpoints/}%n", spec.name(), out);
+    return new Outcome(first, last, out);
+  }
+
+  private static Map<String, Double> evaluate(GrpoLoop loop, MetricsLog evals, long step, PrintStream log) {
+    Map<String, Double> m = loop.evaluate();
+    if (!m.isEmpty()) {
+      evals.append(step, m);
+      if (log != null) {
+        report(log, step, m);
+      }
+    }
+    return m;
+  }
+
+  static void report(PrintStream log, long step, Map<String, Double> m) {
+    StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "eval after step %d:", step));
+    m.forEach((k, v) -> b.append(String.format(Locale.ROOT, " %s %.3f", k.replace("eval/", ""), v)));
+    log.println(b);
+  }
+
+  /** The checkpoint of the most steps under {@code dir}, or null. */
+  static Path latestCheckpoint(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return null;
+    }
+    List<Path> found = new ArrayList<>();
+    try (Stream<Path> s = Files.list(dir)) {
+      s.filter(p -> p.getFileName().toString().matches("step-\\d+") && Files.exists(p.resolve(Checkpoint.MANIFEST)))
+          .forEach(found::add);
+    }
+    return found.stream().max((a, b) -> Long.compare(stepOf(a), stepOf(b))).orElse(null);
+  }
+
+  private static long stepOf(Path p) {
+    return Long.parseLong(p.getFileName().toString().substring(5));
+  }
+}

@@ -1,0 +1,234 @@
+package dev.perceval.policy.grpo;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigSyntax;
+import dev.perceval.policy.world.Split;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A validated GRPO campaign (see {@code campaign-reference.conf}). Every problem is reported
+ * with the key's path before any work starts.
+ */
+public record CampaignSpec(String name, long seed, String policy, String verifier, String out, Data data,
+    int steps, int promptsPerStep, int groupSize, Rollout rollout, Algorithm algorithm, Actor actor,
+    Trainer trainer, String source) {
+
+  public record Data(String world, Split split, List<String> families, boolean perception) {}
+
+  public record Rollout(float temperature, float topP, int maxNewTokens, boolean dynamicSampling, int maxRounds,
+      boolean overlongPenalty, int overlongBuffer, double overlongFactor) {}
+
+  public record Algorithm(String estimator, boolean normalizeByStd, double alpha, double zeroVarianceScale,
+      boolean contentTokensOnly) {
+    public TokenAdvantages.Penalty penalty() {
+      return new TokenAdvantages.Penalty(alpha, zeroVarianceScale, contentTokensOnly);
+    }
+  }
+
+  public record Actor(float lr, int warmup, float weightDecay, float gradClip, PolicyLoss.Clip clip,
+      LossAggregation lossAgg, float klCoef, KlEstimator klEstimator, int ppoEpochs, int miniBatches,
+      int microBatch) {}
+
+  public record Trainer(int checkpointEvery, int evalEvery, int evalN, Split evalSplit) {}
+
+  private static final String REFERENCE = "campaign-reference.conf";
+
+  /** The defaults alone. */
+  public static Config reference() {
+    return ConfigFactory.parseResources(CampaignSpec.class.getClassLoader(), REFERENCE,
+        ConfigParseOptions.defaults().setAllowMissing(false));
+  }
+
+  public static CampaignSpec load(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("campaign spec " + file + " not found");
+    }
+    try {
+      return from(ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false)),
+          "campaign spec " + file);
+    } catch (ConfigException e) {
+      throw new IllegalArgumentException("campaign spec " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A spec sent as text: HOCON, of which JSON is a subset. */
+  public static CampaignSpec parse(String text) {
+    try {
+      return from(ConfigFactory.parseString(text, ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF)),
+          "campaign spec");
+    } catch (ConfigException e) {
+      throw new IllegalArgumentException("campaign spec: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The spec with {@code overrides} applied, validated again: dotted keys, values as HOCON text
+   * ({@code 0.1}, {@code true}, {@code [sum]}), anything unparsable taken as a string.
+   */
+  public CampaignSpec with(Map<String, String> overrides) {
+    Config c = ConfigFactory.parseString(source);
+    for (Map.Entry<String, String> e : overrides.entrySet()) {
+      com.typesafe.config.ConfigValue v;
+      try {
+        v = ConfigFactory.parseString("v = " + e.getValue()).getValue("v");
+      } catch (ConfigException ex) {
+        v = com.typesafe.config.ConfigValueFactory.fromAnyRef(e.getValue());
+      }
+      try {
+        c = c.withValue(e.getKey(), v);
+      } catch (ConfigException ex) {
+        throw new IllegalArgumentException("campaign spec: bad key '" + e.getKey() + "'");
+      }
+    }
+    return from(c, "campaign spec");
+  }
+
+  static CampaignSpec from(Config given, String origin) {
+    Config reference = reference();
+    for (Map.Entry<String, com.typesafe.config.ConfigValue> e : given.entrySet()) {
+      if (!reference.hasPath(e.getKey())) {
+        throw new IllegalArgumentException(origin + ": unknown key '" + e.getKey() + "'");
+      }
+    }
+    Config c = given.withFallback(reference).resolve();
+    try {
+      return validate(c);
+    } catch (ConfigException e) {
+      throw new IllegalArgumentException(origin + ": " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(origin + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static CampaignSpec validate(Config c) {
+    Data data = new Data(c.getString("data.world"), split(c, "data.split"), c.getStringList("data.families"),
+        c.getBoolean("data.perception"));
+    Rollout rollout = new Rollout(positiveFloat(c, "rollout.temperature"), unit(c, "rollout.top-p"),
+        positive(c, "rollout.max-new-tokens"), c.getBoolean("rollout.dynamic-sampling"),
+        nonNegative(c, "rollout.max-rounds"), c.getBoolean("rollout.overlong-penalty"),
+        positive(c, "rollout.overlong-buffer"), nonNegativeDouble(c, "rollout.overlong-factor"));
+    if (rollout.overlongBuffer() >= rollout.maxNewTokens()) {
+      throw new IllegalArgumentException("rollout.overlong-buffer (" + rollout.overlongBuffer()
+          + ") must be below rollout.max-new-tokens (" + rollout.maxNewTokens() + ")");
+    }
+    String estimator = c.getString("algorithm.estimator");
+    if (!AdvantageEstimator.names().contains(estimator)) {
+      throw new IllegalArgumentException("algorithm.estimator: unknown estimator '" + estimator + "' (known: "
+          + String.join(", ", AdvantageEstimator.names()) + ")");
+    }
+    Algorithm algorithm = new Algorithm(estimator, c.getBoolean("algorithm.normalize-by-std"),
+        nonNegativeDouble(c, "algorithm.alpha"), nonNegativeDouble(c, "algorithm.zero-variance-scale"),
+        c.getBoolean("algorithm.content-tokens-only"));
+    float low = positiveFloat(c, "actor.clip-low");
+    if (low >= 1) {
+      throw bad("actor.clip-low", "must be below 1", low);
+    }
+    float dual = (float) nonNegativeDouble(c, "actor.dual-clip");
+    if (dual > 0 && dual <= 1) {
+      throw bad("actor.dual-clip", "must be above 1 (or 0 for off)", dual);
+    }
+    Actor actor = new Actor(positiveFloat(c, "actor.lr"), nonNegative(c, "actor.warmup"),
+        (float) nonNegativeDouble(c, "actor.weight-decay"), (float) nonNegativeDouble(c, "actor.grad-clip"),
+        new PolicyLoss.Clip(low, positiveFloat(c, "actor.clip-high"), dual),
+        named(c, "actor.loss-agg", LossAggregation::byName), (float) nonNegativeDouble(c, "actor.kl-coef"),
+        named(c, "actor.kl-estimator", KlEstimator::parse), positive(c, "actor.ppo-epochs"),
+        positive(c, "actor.mini-batches"), positive(c, "actor.micro-batch"));
+    Trainer trainer = new Trainer(nonNegative(c, "trainer.checkpoint-every"), nonNegative(c, "trainer.eval-every"),
+        nonNegative(c, "trainer.eval-n"), split(c, "trainer.eval-split"));
+    CampaignSpec spec = new CampaignSpec(c.getString("name"), c.getLong("seed"), c.getString("policy"),
+        c.getString("verifier"), c.getString("out"), data, positive(c, "steps"), positive(c, "prompts-per-step"),
+        positive(c, "group-size"), rollout, algorithm, actor, trainer, c.root().render(ConfigRenderOptions.concise()));
+    if (spec.policy().isBlank()) {
+      throw new IllegalArgumentException("policy: a policy checkpoint is required");
+    }
+    if (spec.verifier().isBlank() && algorithm.alpha() > 0 && data.perception()) {
+      throw new IllegalArgumentException("verifier: algorithm.alpha is " + algorithm.alpha()
+          + " on perception data but no verifier is given (set verifier, or alpha = 0)");
+    }
+    if (actor.miniBatches() > spec.promptsPerStep() * spec.groupSize()) {
+      throw bad("actor.mini-batches", "must not exceed the rollouts per step ("
+          + spec.promptsPerStep() * spec.groupSize() + ")", actor.miniBatches());
+    }
+    if (spec.name().isBlank() || !spec.name().matches("[A-Za-z0-9._-]+")) {
+      throw bad("name", "must be letters, digits, '.', '_' or '-'", "'" + spec.name() + "'");
+    }
+    return spec;
+  }
+
+  /** The spec with every key resolved, as JSON (a subset of HOCON): what is journaled and shown. */
+  public String render() {
+    return source;
+  }
+
+  /** Where the campaign writes. */
+  public Path outDir() {
+    return Path.of(out.isBlank() ? "runs/" + name : out);
+  }
+
+  private static <T> T named(Config c, String key, java.util.function.Function<String, T> parse) {
+    try {
+      return parse.apply(c.getString(key));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(key + ": " + e.getMessage());
+    }
+  }
+
+  private static Split split(Config c, String key) {
+    try {
+      return Split.parse(c.getString(key));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(key + ": " + e.getMessage());
+    }
+  }
+
+  private static int positive(Config c, String key) {
+    int v = c.getInt(key);
+    if (v < 1) {
+      throw bad(key, "must be at least 1", v);
+    }
+    return v;
+  }
+
+  private static int nonNegative(Config c, String key) {
+    int v = c.getInt(key);
+    if (v < 0) {
+      throw bad(key, "must not be negative", v);
+    }
+    return v;
+  }
+
+  private static float positiveFloat(Config c, String key) {
+    double v = c.getDouble(key);
+    if (!(v > 0)) {
+      throw bad(key, "must be positive", v);
+    }
+    return (float) v;
+  }
+
+  private static double nonNegativeDouble(Config c, String key) {
+    double v = c.getDouble(key);
+    if (!(v >= 0)) {
+      throw bad(key, "must not be negative", v);
+    }
+    return v;
+  }
+
+  private static float unit(Config c, String key) {
+    double v = c.getDouble(key);
+    if (!(v > 0 && v <= 1)) {
+      throw bad(key, "must be in (0, 1]", v);
+    }
+    return (float) v;
+  }
+
+  private static IllegalArgumentException bad(String key, String rule, Object value) {
+    return new IllegalArgumentException(key + " " + rule + ", got " + value);
+  }
+}

@@ -1,0 +1,233 @@
+package dev.perceval.policy.grpo;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.perceval.policy.Rng;
+import dev.perceval.policy.io.ModelCheckpoint;
+import dev.perceval.policy.model.Inputs;
+import dev.perceval.policy.model.TinyVlm;
+import dev.perceval.policy.model.Torch;
+import dev.perceval.policy.sampling.LogProbs;
+import dev.perceval.policy.text.Tokenizer;
+import dev.perceval.policy.train.AdamW;
+import dev.perceval.policy.train.Schedule;
+import dev.perceval.policy.world.Task;
+import dev.perceval.policy.world.TaskId;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The learner in this process: the trainable policy, a frozen reference for the KL term, and
+ * AdamW. A step recomputes the old log-probs with the weights that sampled (so several updates
+ * per step are proper PPO), then cuts the batch into mini-batches (one update each) and those
+ * into micro-batches (gradient accumulation) for {@code ppo-epochs} passes.
+ */
+public final class LocalLearner implements Learner, AutoCloseable {
+  private final TinyVlm policy;
+  private final TinyVlm reference;
+  private final AdamW optimizer;
+  private final Tokenizer tok;
+  private final Function<TaskId, Task> tasks;
+  private final CampaignSpec spec;
+  private final Schedule schedule;
+  private final Path checkpoints;
+  private final Map<String, String> meta;
+  private long version;
+
+  /**
+   * @param reference frozen copy of the initial policy; may be null when the KL coefficient is 0
+   * @param startVersion the version of the weights {@code policy} holds (the completed step count)
+   */
+  public LocalLearner(TinyVlm policy, TinyVlm reference, AdamW optimizer, Tokenizer tok,
+      Function<TaskId, Task> tasks, CampaignSpec spec, Path checkpoints, Map<String, String> meta, long startVersion) {
+    if (spec.actor().klCoef() > 0 && reference == null) {
+      throw new IllegalArgumentException("actor.kl-coef is above 0 but no reference model was given");
+    }
+    this.policy = policy;
+    this.reference = reference;
+    this.optimizer = optimizer;
+    this.tok = tok;
+    this.tasks = tasks;
+    this.spec = spec;
+    CampaignSpec.Actor a = spec.actor();
+    int updatesPerStep = a.ppoEpochs() * a.miniBatches();
+    this.schedule = new Schedule(a.lr(), a.warmup() * updatesPerStep, Math.max(1, spec.steps() * updatesPerStep), 1f);
+    this.checkpoints = checkpoints;
+    this.meta = meta;
+    this.version = startVersion;
+  }
+
+  public TinyVlm policy() {
+    return policy;
+  }
+
+  @Override
+  public Result train(long step, List<Sample> batch) {
+    CampaignSpec.Actor a = spec.actor();
+    int n = batch.size();
+    float[][] images = new float[n][];
+    int[][] prompts = new int[n][];
+    int[][] responses = new int[n][];
+    for (int i = 0; i < n; i++) {
+      Task t = tasks.apply(batch.get(i).taskId());
+      images[i] = t.image();
+      prompts[i] = tok.prompt(t.question());
+      responses[i] = batch.get(i).response();
+    }
+    float temperature = spec.rollout().temperature();
+    float[][] old = logProbs(policy, images, prompts, responses, temperature);
+    float[][] ref = a.klCoef() > 0 ? logProbs(reference, images, prompts, responses, temperature) : null;
+    Sums sums = new Sums();
+    Rng order = Rng.derive(spec.seed(), "learner-order", step);
+    long updates = optimizer.steps();
+    for (int epoch = 0; epoch < a.ppoEpochs(); epoch++) {
+      int[] perm = new int[n];
+      for (int i = 0; i < n; i++) {
+        perm[i] = i;
+      }
+      if (a.miniBatches() > 1 || a.ppoEpochs() > 1) {
+        order.shuffle(perm);
+      }
+      for (int mb = 0; mb < a.miniBatches(); mb++) {
+        int from = mb * n / a.miniBatches();
+        int to = (mb + 1) * n / a.miniBatches();
+        int[] rows = java.util.Arrays.copyOfRange(perm, from, to);
+        int[] lengths = new int[rows.length];
+        for (int k = 0; k < rows.length; k++) {
+          lengths[k] = responses[rows[k]].length;
+        }
+        LossAggregation.Norm norm = LossAggregation.Norm.of(lengths, spec.rollout().maxNewTokens());
+        for (int mf = 0; mf < rows.length; mf += a.microBatch()) {
+          int[] micro = java.util.Arrays.copyOfRange(rows, mf, Math.min(rows.length, mf + a.microBatch()));
+          microStep(micro, images, prompts, responses, batch, old, ref, norm, sums);
+        }
+        sums.gradNorm += optimizer.step(schedule.at(updates++));
+        sums.updates++;
+      }
+    }
+    version++;
+    return new Result(version, sums.metrics(schedule.at(updates - 1)));
+  }
+
+  private void microStep(int[] rows, float[][] images, int[][] prompts, int[][] responses, List<Sample> batch,
+      float[][] old, float[][] ref, LossAggregation.Norm norm, Sums sums) {
+    CampaignSpec.Actor a = spec.actor();
+    int b = rows.length;
+    float[][] img = new float[b][];
+    int[][] pr = new int[b][];
+    int[][] rs = new int[b][];
+    int[] lengths = new int[b];
+    for (int k = 0; k < b; k++) {
+      img[k] = images[rows[k]];
+      pr[k] = prompts[rows[k]];
+      rs[k] = responses[rows[k]];
+      lengths[k] = rs[k].length;
+    }
+    int longest = LogProbs.longest(rs);
+    try (NDManager m = policy.newSubManager();
+        GradientCollector gc = m.getEngine().newGradientCollector()) {
+      Inputs in = Inputs.of(m, policy.config(), img, Inputs.join(pr, rs));
+      LogProbs.Scored sc = LogProbs.scored(m, policy.forward(in, null), pr, rs, spec.rollout().temperature(), true);
+      NDArray oldLp = m.create(padded(rows, old, longest), new Shape(b, longest));
+      NDArray adv = m.create(padded(rows, batch.stream().map(Sample::advantages).toArray(float[][]::new), longest),
+          new Shape(b, longest));
+      PolicyLoss.Result r = PolicyLoss.of(sc.logProbs(), oldLp, adv, a.clip());
+      NDArray pg = a.lossAgg().aggregate(r.loss(), lengths, norm);
+      NDArray total = pg;
+      NDArray mask = LogProbs.mask(m, rs, longest);
+      if (ref != null) {
+        NDArray kl = a.klEstimator().apply(sc.logProbs(), m.create(padded(rows, ref, longest), new Shape(b, longest)))
+            .mul(mask);
+        total = pg.add(a.lossAgg().aggregate(kl, lengths, norm).mul(m.create(a.klCoef())));
+        sums.kl += kl.sum().getFloat();
+      }
+      gc.backward(total);
+      sums.pgLoss += pg.getFloat();
+      sums.tokens += norm.tokens() == 0 ? 0 : java.util.Arrays.stream(lengths).sum();
+      sums.clipped += r.clipped().mul(mask).sum().getFloat();
+      sums.dualClipped += r.dualClipped().mul(mask).sum().getFloat();
+      sums.entropy += sc.entropy().sum().getFloat();
+      sums.ppoKl += oldLp.sub(sc.logProbs()).mul(mask).sum().getFloat();
+    }
+  }
+
+  private static float[] padded(int[] rows, float[][] values, int longest) {
+    float[] out = new float[rows.length * longest];
+    for (int k = 0; k < rows.length; k++) {
+      float[] v = values[rows[k]];
+      System.arraycopy(v, 0, out, k * longest, Math.min(v.length, longest));
+    }
+    return out;
+  }
+
+  /** Log-probs of the responses under {@code model}, without a graph, row by row as float arrays. */
+  private float[][] logProbs(TinyVlm model, float[][] images, int[][] prompts, int[][] responses, float temperature) {
+    Torch.noGrad();
+    int n = responses.length;
+    float[][] out = new float[n][];
+    int micro = spec.actor().microBatch();
+    for (int from = 0; from < n; from += micro) {
+      int to = Math.min(n, from + micro);
+      int[][] rs = java.util.Arrays.copyOfRange(responses, from, to);
+      try (NDManager m = model.newSubManager()) {
+        NDArray lp = LogProbs.of(model, m, java.util.Arrays.copyOfRange(images, from, to),
+            java.util.Arrays.copyOfRange(prompts, from, to), rs, temperature);
+        float[] flat = lp.toFloatArray();
+        int longest = LogProbs.longest(rs);
+        for (int i = from; i < to; i++) {
+          out[i] = java.util.Arrays.copyOfRange(flat, (i - from) * longest, (i - from) * longest + responses[i].length);
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public PolicyWeights publish() {
+    return PolicyWeights.of(version, policy.export());
+  }
+
+  @Override
+  public Path checkpoint(long step) {
+    Path dir = checkpoints.resolve("step-" + step);
+    ModelCheckpoint.save(dir, "policy", policy, tok, optimizer, step, Map.of("seed", spec.seed()), meta);
+    return dir;
+  }
+
+  @Override
+  public void close() {
+    optimizer.close();
+  }
+
+  /** Running sums over a step's micro-batches; rates are per valid token. */
+  private static final class Sums {
+    double pgLoss;
+    double kl;
+    double clipped;
+    double dualClipped;
+    double entropy;
+    double ppoKl;
+    double gradNorm;
+    long tokens;
+    int updates;
+
+    Map<String, Double> metrics(float lr) {
+      Map<String, Double> m = new LinkedHashMap<>();
+      double t = Math.max(1, tokens);
+      m.put("actor/pg_loss", pgLoss / Math.max(1, updates));
+      m.put("actor/pg_clipfrac", clipped / t);
+      m.put("actor/pg_clipfrac_lower", dualClipped / t);
+      m.put("actor/ppo_kl", ppoKl / t);
+      m.put("actor/kl_loss", kl / t);
+      m.put("actor/entropy", entropy / t);
+      m.put("actor/grad_norm", gradNorm / Math.max(1, updates));
+      m.put("actor/lr", (double) lr);
+      return m;
+    }
+  }
+}

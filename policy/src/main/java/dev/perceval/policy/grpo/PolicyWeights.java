@@ -1,0 +1,42 @@
+package dev.perceval.policy.grpo;
+
+import dev.perceval.policy.io.TensorFile;
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+
+/**
+ * A published policy version: the parameters in the checkpoint's tensor format, with their
+ * sha-256 so that a replica can refuse bytes that were damaged on the way.
+ */
+public record PolicyWeights(long version, byte[] bytes, String sha256) {
+
+  public static PolicyWeights of(long version, Map<String, float[]> parameters) {
+    byte[] bytes = TensorFile.toBytes(parameters);
+    return new PolicyWeights(version, bytes, sha256(bytes));
+  }
+
+  /** The parameters, after checking the bytes against the digest. */
+  public Map<String, float[]> tensors() {
+    String actual = sha256(bytes);
+    if (!actual.equals(sha256)) {
+      throw new IllegalStateException("policy weights v" + version + ": sha-256 mismatch (expected "
+          + sha256 + ", got " + actual + ")");
+    }
+    try {
+      return TensorFile.fromBytes(bytes);
+    } catch (IOException e) {
+      throw new IllegalStateException("policy weights v" + version + ": " + e.getMessage(), e);
+    }
+  }
+
+  public static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,145 @@
+package dev.perceval.policy.grpo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import dev.perceval.policy.model.TinyVlm;
+import dev.perceval.policy.model.Torch;
+import dev.perceval.policy.model.VlmConfig;
+import dev.perceval.policy.sampling.LogProbs;
+import dev.perceval.policy.text.Tokenizer;
+import dev.perceval.policy.train.AdamW;
+import dev.perceval.policy.world.Split;
+import dev.perceval.policy.world.Task;
+import dev.perceval.policy.world.TaskId;
+import dev.perceval.policy.world.World;
+import dev.perceval.policy.world.WorldConfig;
+import dev.perceval.policy.world.Worlds;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GrpoLoopTest {
+  static World world;
+  static Tokenizer tok;
+  static VlmConfig shape;
+
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void setUp() {
+    Torch.init();
+    world = Worlds.create("shapes", WorldConfig.defaults().withImageSize(16));
+    tok = Tokenizer.of(world.vocabulary());
+    shape = new VlmConfig(16, 4, 0, 32, 2, 2, tok.size(), 64, VlmConfig.Mode.POLICY);
+  }
+
+  private CampaignSpec spec(String extra) {
+    return CampaignSpec.parse("policy = \"unused\", verifier = \"scripted\", data.world = shapes, steps = 3,"
+        + " prompts-per-step = 2, group-size = 4, rollout.max-new-tokens = 40, actor.lr = 1e-3,"
+        + " trainer { eval-n = 4, checkpoint-every = 0 }, out = \"" + dir + "\", " + extra);
+  }
+
+  private double logProb(TinyVlm model, Task task, int[] response) {
+    Torch.noGrad();
+    try (NDManager m = model.newSubManager()) {
+      return LogProbs.of(model, m, new float[][] {task.image()}, new int[][] {tok.prompt(task.question())},
+          new int[][] {response}, 1f).sum().getFloat();
+    }
+  }
+
+  @Test
+  void oneUpdateRaisesTheLogProbOfAPositiveAdvantageAndLowersANegativeOne() {
+    CampaignSpec spec = spec("algorithm.alpha = 0, actor.kl-coef = 0");
+    Task task = world.task(Split.TRAIN, 3, 0);
+    TaskId id = TaskId.parse(task.id());
+    int[] good = tok.encode(task.goldResponse());
+    int[] bad = tok.encode(world.task(Split.TRAIN, 3, 1).goldResponse());
+    try (TinyVlm policy = new TinyVlm(shape, Device.cpu(), 1); AdamW opt = new AdamW(policy, AdamW.Hyper.defaults());
+        LocalLearner learner = new LocalLearner(policy, null, opt, tok, world::task, spec, dir, Map.of(), 0)) {
+      double goodBefore = logProb(policy, task, good);
+      double badBefore = logProb(policy, task, bad);
+      float[] plus = new float[good.length];
+      float[] minus = new float[bad.length];
+      java.util.Arrays.fill(plus, 1f);
+      java.util.Arrays.fill(minus, -1f);
+      Learner.Result r = learner.train(0, List.of(new Learner.Sample(id, good, plus), new Learner.Sample(id, bad, minus)));
+      assertEquals(1, r.version());
+      assertTrue(logProb(policy, task, good) > goodBefore, "positive advantage must raise the log-prob");
+      assertTrue(logProb(policy, task, bad) < badBefore, "negative advantage must lower the log-prob");
+    }
+  }
+
+  /** Flags the first two tokens of every response that has at least three: enough to exercise the penalty path. */
+  private static final VerifierPool FLAG_START = rollouts -> {
+    List<List<TokenAdvantages.Span>> out = new ArrayList<>();
+    for (Rollout r : rollouts) {
+      out.add(r.tokens().length >= 3 ? List.of(new TokenAdvantages.Span(0, 2)) : List.of());
+    }
+    return out;
+  };
+
+  private List<Map<String, Double>> run(CampaignSpec spec, int steps) {
+    List<Map<String, Double>> out = new ArrayList<>();
+    try (TinyVlm policy = new TinyVlm(shape, Device.cpu(), 9); TinyVlm ref = new TinyVlm(shape, Device.cpu(), 9);
+        TinyVlm replica = new TinyVlm(shape, Device.cpu(), 9);
+        AdamW opt = new AdamW(policy, AdamW.Hyper.defaults());
+        LocalLearner learner = new LocalLearner(policy, ref, opt, tok, world::task, spec, dir, Map.of(), 0)) {
+      GrpoLoop loop = new GrpoLoop(spec, world, tok, world::task, new LocalSamplerPool(replica, tok, world::task, 64, 0),
+          FLAG_START, learner);
+      for (int s = 0; s < steps; s++) {
+        Map<String, Double> m = new TreeMap<>(loop.step(s).metrics());
+        m.keySet().removeIf(k -> k.startsWith("timing_s/") || k.startsWith("perf/"));
+        out.add(m);
+      }
+      out.add(new TreeMap<>(loop.evaluate()));
+    }
+    return out;
+  }
+
+  @Test
+  void theSameSeedGivesIdenticalMetrics() {
+    CampaignSpec spec = spec("algorithm.alpha = 0.1, actor { mini-batches = 2, micro-batch = 3 }");
+    List<Map<String, Double>> a = run(spec, 2);
+    List<Map<String, Double>> b = run(spec, 2);
+    assertEquals(a, b);
+    assertTrue(a.get(0).get("perceval/flagged_rate") > 0, "the verifier's flags must reach the step");
+    assertTrue(a.get(0).containsKey("actor/kl_loss") && a.get(0).containsKey("actor/entropy"));
+    List<Map<String, Double>> other = run(spec.with(Map.of("seed", "8")), 1);
+    assertNotEquals(a.get(0), other.get(0));
+  }
+
+  @Test
+  void microBatchSizeDoesNotChangeTheUpdate() {
+    CampaignSpec whole = spec("algorithm.alpha = 0.1, actor.micro-batch = 64");
+    CampaignSpec split = whole.with(Map.of("actor.micro-batch", "3"));
+    Map<String, Double> a = run(whole, 1).get(0);
+    Map<String, Double> b = run(split, 1).get(0);
+    for (String k : List.of("actor/pg_loss", "actor/grad_norm", "actor/entropy", "actor/kl_loss")) {
+      assertEquals(a.get(k), b.get(k), 1e-4 * Math.max(1, Math.abs(a.get(k))), k);
+    }
+  }
+
+  @Test
+  void badSpecsNameTheKey() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> spec("algorithm.alhpa = 0.1"));
+    assertTrue(e.getMessage().contains("unknown key 'algorithm.alhpa'"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> spec("steps = -3"));
+    assertTrue(e.getMessage().contains("steps must be at least 1, got -3"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> spec("actor.loss-agg = mean"));
+    assertTrue(e.getMessage().contains("actor.loss-agg: unknown loss aggregation 'mean'"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> spec("algorithm.alpha = 0.1, verifier = \"\""));
+    assertTrue(e.getMessage().contains("no verifier is given"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> spec("").with(Map.of("policy", "\"\"")));
+    assertTrue(e.getMessage().contains("policy: a policy checkpoint is required"), e.getMessage());
+  }
+}
