@@ -16,9 +16,20 @@ import java.util.List;
  * oracle. Example {@code i} depends only on (seed, split, i).
  */
 public final class PrmData {
-  /** Shares of the three sources; they need not sum to one. */
-  public record Mix(double corrupted, double policy, double correct, int maxCorruptions) {
+  /**
+   * Shares of the three sources (they need not sum to one), and how often a corruption moves a
+   * claim to an empty cell relative to each other error type.
+   */
+  public record Mix(double corrupted, double policy, double correct, int maxCorruptions, double positionWeight) {
+    /** Every error type equally likely: the evaluation sets. */
+    public Mix(double corrupted, double policy, double correct, int maxCorruptions) {
+      this(corrupted, policy, correct, maxCorruptions, 1.0);
+    }
+
     public Mix {
+      if (!(positionWeight >= 0)) {
+        throw new IllegalArgumentException("position weight must not be negative, got " + positionWeight);
+      }
       if (corrupted < 0 || policy < 0 || correct < 0 || corrupted + policy + correct <= 0) {
         throw new IllegalArgumentException("prm data mix needs non-negative shares with a positive sum");
       }
@@ -58,7 +69,7 @@ public final class PrmData {
       Rng rng = Rng.derive(seed, "prm-data", split.label(), i);
       double u = rng.nextDouble() * total;
       if (u < mix.corrupted()) {
-        out[k] = corrupted(task, rng, mix.maxCorruptions());
+        out[k] = corrupted(task, rng, mix.maxCorruptions(), mix.positionWeight());
       } else if (u < mix.corrupted() + mix.policy()) {
         toSample.add(task);
         slots.add(k);
@@ -76,8 +87,16 @@ public final class PrmData {
     return List.of(out);
   }
 
-  /** The gold response with 1..max of its claims made wrong. */
+  /** The gold response with 1..max of its claims made wrong, error types equally likely. */
   public PrmExample corrupted(Task task, Rng rng, int max) {
+    return corrupted(task, rng, max, 1.0);
+  }
+
+  /**
+   * The gold response with 1..max of its claims made wrong; a position error is
+   * {@code positionWeight} times as likely as each other type.
+   */
+  public PrmExample corrupted(Task task, Rng rng, int max, double positionWeight) {
     int[] gold = tok.encode(task.goldResponse());
     List<Segment> claims = Claims.claims(world, tok, gold);
     int[] order = new int[claims.size()];
@@ -93,8 +112,8 @@ public final class PrmData {
         break;
       }
       Fact original = claims.get(idx).claim();
-      List<ErrorType> types = Corruptions.typesFor(original);
-      Fact wrong = Corruptions.corrupt(original, types.get(rng.nextInt(types.size())), task.facts(), rng);
+      Fact wrong = Corruptions.corrupt(original, pickType(Corruptions.typesFor(original), positionWeight, rng),
+          task.facts(), rng);
       if (wrong != null) {
         replaced[idx] = world.claimText(wrong);
         done++;
@@ -118,6 +137,21 @@ public final class PrmData {
       ids.add(gold[next]);
     }
     return labelled(task, ids.stream().mapToInt(Integer::intValue).toArray(), "corrupted");
+  }
+
+  private static ErrorType pickType(List<ErrorType> types, double positionWeight, Rng rng) {
+    double total = 0;
+    for (ErrorType t : types) {
+      total += t == ErrorType.POSITION ? positionWeight : 1.0;
+    }
+    double u = rng.nextDouble() * total;
+    for (ErrorType t : types) {
+      u -= t == ErrorType.POSITION ? positionWeight : 1.0;
+      if (u < 0) {
+        return t;
+      }
+    }
+    return types.get(types.size() - 1);
   }
 
   public PrmExample labelled(Task task, int[] response, String source) {

@@ -32,7 +32,8 @@ public record PrmSettings(boolean initFromPolicy, Settings.Model model, Settings
       PrmData.Mix mix;
       try {
         mix = new PrmData.Mix(nonNegativeFloat(c, "prm.mix.corrupted"), nonNegativeFloat(c, "prm.mix.policy"),
-            nonNegativeFloat(c, "prm.mix.correct"), positive(c, "prm.mix.max-corruptions"));
+            nonNegativeFloat(c, "prm.mix.correct"), positive(c, "prm.mix.max-corruptions"),
+            nonNegativeFloat(c, "prm.mix.position-weight"));
       } catch (IllegalArgumentException e) {
         throw e.getMessage().startsWith("config") ? e
             : new IllegalArgumentException("config perceval.prm.mix: " + e.getMessage());

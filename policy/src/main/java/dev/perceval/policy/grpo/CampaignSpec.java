@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigSyntax;
+import dev.perceval.policy.ConfigChecks;
 import dev.perceval.policy.world.Split;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -188,47 +189,29 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
     }
   }
 
+  private static final ConfigChecks CHECK = ConfigChecks.under("");
+
   private static int positive(Config c, String key) {
-    int v = c.getInt(key);
-    if (v < 1) {
-      throw bad(key, "must be at least 1", v);
-    }
-    return v;
+    return CHECK.atLeastOne(c, key);
   }
 
   private static int nonNegative(Config c, String key) {
-    int v = c.getInt(key);
-    if (v < 0) {
-      throw bad(key, "must not be negative", v);
-    }
-    return v;
+    return CHECK.notNegative(c, key);
   }
 
   private static float positiveFloat(Config c, String key) {
-    double v = c.getDouble(key);
-    if (!(v > 0)) {
-      throw bad(key, "must be positive", v);
-    }
-    return (float) v;
+    return CHECK.aboveZero(c, key);
   }
 
   private static double nonNegativeDouble(Config c, String key) {
-    double v = c.getDouble(key);
-    if (!(v >= 0)) {
-      throw bad(key, "must not be negative", v);
-    }
-    return v;
+    return CHECK.notNegativeReal(c, key);
   }
 
   private static float unit(Config c, String key) {
-    double v = c.getDouble(key);
-    if (!(v > 0 && v <= 1)) {
-      throw bad(key, "must be in (0, 1]", v);
-    }
-    return (float) v;
+    return CHECK.unitInterval(c, key);
   }
 
   private static IllegalArgumentException bad(String key, String rule, Object value) {
-    return new IllegalArgumentException(key + " " + rule + ", got " + value);
+    return CHECK.invalid(key, rule, value);
   }
 }

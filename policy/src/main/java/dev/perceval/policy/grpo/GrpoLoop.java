@@ -9,7 +9,6 @@ import dev.perceval.policy.world.Task;
 import dev.perceval.policy.world.TaskId;
 import dev.perceval.policy.world.World;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -197,22 +196,12 @@ public final class GrpoLoop {
       ids.add(new TaskId(world.name(), spec.trainer().evalSplit(), spec.seed(), i));
     }
     List<Rollout> rollouts = samplers.sample(ids, 1, 0, SamplingParams.greedy(spec.rollout().maxNewTokens()));
-    int correct = 0;
-    int claims = 0;
-    int wrong = 0;
-    int withWrong = 0;
-    for (int i = 0; i < n; i++) {
-      Task t = tasks.apply(ids.get(i));
-      List<String> words = tok.words(rollouts.get(i).tokens());
-      correct += Answers.reward(t, words) == 1.0 ? 1 : 0;
-      int[] c = Evaluator.countClaims(world, t, words, new HashMap<>());
-      claims += c[0];
-      wrong += c[1];
-      withWrong += c[1] > 0 ? 1 : 0;
-    }
-    m.put("eval/accuracy", correct / (double) n);
-    m.put("eval/perception_error_rate", claims == 0 ? 0 : wrong / (double) claims);
-    m.put("eval/hallucination_rate", withWrong / (double) n);
+    Evaluator.Result r = Evaluator.score(world, ids.stream().map(tasks).toList(),
+        rollouts.stream().map(x -> tok.words(x.tokens())).toList());
+    m.put("eval/accuracy", r.accuracy());
+    m.put("eval/perception_error_rate", r.perceptionErrorRate());
+    m.put("eval/hallucination_rate", r.hallucinationRate());
+    m.put("eval/response_length", r.meanTokens());
     if (verifiers != null) {
       long flaggedResponses = verifiers.verify(rollouts).stream().filter(f -> !f.isEmpty()).count();
       m.put("eval/flagged_rate", flaggedResponses / (double) n);

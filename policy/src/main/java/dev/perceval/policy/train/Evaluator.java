@@ -55,6 +55,23 @@ public final class Evaluator {
 
   public static Result evaluate(TinyVlm model, Tokenizer tok, World world, List<Task> tasks,
       int batchSize, int maxNewTokens, IntConsumer progress) {
+    List<List<String>> responses = new ArrayList<>(tasks.size());
+    for (int start = 0; start < tasks.size(); start += batchSize) {
+      List<Task> chunk = tasks.subList(start, Math.min(tasks.size(), start + batchSize));
+      Batch b = Batch.of(chunk, tok);
+      long[] seeds = new long[chunk.size()];
+      List<Generation> gens = Sampler.generate(model, tok.stop(), b.images(), b.prompts(), seeds,
+          SamplingParams.greedy(maxNewTokens));
+      for (Generation g : gens) {
+        responses.add(tok.words(g.tokens()));
+      }
+      progress.accept(chunk.size());
+    }
+    return score(world, tasks, responses);
+  }
+
+  /** Scores given responses (as words), one per task: what {@link #evaluate} reports. */
+  public static Result score(World world, List<Task> tasks, List<List<String>> responses) {
     int correct = 0;
     int wellFormed = 0;
     int claims = 0;
@@ -62,38 +79,30 @@ public final class Evaluator {
     int withWrong = 0;
     long tokens = 0;
     Map<String, int[]> perFamily = new TreeMap<>();
-    List<String> responses = new ArrayList<>(tasks.size());
+    List<String> texts = new ArrayList<>(tasks.size());
     Map<String, Integer> errorTypes = new TreeMap<>();
-    for (int start = 0; start < tasks.size(); start += batchSize) {
-      List<Task> chunk = tasks.subList(start, Math.min(tasks.size(), start + batchSize));
-      Batch b = Batch.of(chunk, tok);
-      long[] seeds = new long[chunk.size()];
-      List<Generation> gens = Sampler.generate(model, tok.stop(), b.images(), b.prompts(), seeds,
-          SamplingParams.greedy(maxNewTokens));
-      for (int i = 0; i < chunk.size(); i++) {
-        Task task = chunk.get(i);
-        List<String> words = tok.words(gens.get(i).tokens());
-        responses.add(String.join(" ", words));
-        tokens += words.size();
-        boolean right = Answers.reward(task, words) == 1.0;
-        correct += right ? 1 : 0;
-        wellFormed += Answers.extractAnswer(words).isPresent() ? 1 : 0;
-        int[] fam = perFamily.computeIfAbsent(task.family() == null ? "-" : task.family(), k -> new int[2]);
-        fam[0]++;
-        fam[1] += right ? 1 : 0;
-        int[] counted = countClaims(world, task, words, errorTypes);
-        claims += counted[0];
-        wrong += counted[1];
-        withWrong += counted[1] > 0 ? 1 : 0;
-      }
-      progress.accept(chunk.size());
+    for (int i = 0; i < tasks.size(); i++) {
+      Task task = tasks.get(i);
+      List<String> words = responses.get(i);
+      texts.add(String.join(" ", words));
+      tokens += words.size();
+      boolean right = Answers.reward(task, words) == 1.0;
+      correct += right ? 1 : 0;
+      wellFormed += Answers.extractAnswer(words).isPresent() ? 1 : 0;
+      int[] fam = perFamily.computeIfAbsent(task.family() == null ? "-" : task.family(), k -> new int[2]);
+      fam[0]++;
+      fam[1] += right ? 1 : 0;
+      int[] counted = countClaims(world, task, words, errorTypes);
+      claims += counted[0];
+      wrong += counted[1];
+      withWrong += counted[1] > 0 ? 1 : 0;
     }
     return new Result(tasks.size(), correct, wellFormed, claims, wrong, withWrong, tokens, perFamily,
-        errorTypes, responses);
+        errorTypes, texts);
   }
 
   /** {perception claims, wrong ones} in a response; tasks without ground truth count none. */
-  public static int[] countClaims(World world, Task task, List<String> words, Map<String, Integer> errorTypes) {
+  static int[] countClaims(World world, Task task, List<String> words, Map<String, Integer> errorTypes) {
     int[] out = new int[2];
     if (task.facts() == null || task.facts().isEmpty()) {
       return out;

@@ -129,6 +129,52 @@ class GrpoLoopTest {
     }
   }
 
+  /** Even task indices: every sample right (no reward variance). Odd: right and wrong alternate. */
+  private static SamplerPool scripted(long[] version) {
+    return new SamplerPool() {
+      @Override
+      public List<Rollout> sample(List<TaskId> prompts, int groupSize, long seed,
+          dev.perceval.policy.sampling.SamplingParams params) {
+        List<Rollout> out = new ArrayList<>();
+        for (TaskId id : prompts) {
+          Task t = world.task(id);
+          for (int j = 0; j < groupSize; j++) {
+            boolean right = id.index() % 2 == 0 || j % 2 == 0;
+            int[] tokens = tok.encode(right ? t.goldResponse() : "<think> . </think> <answer> . </answer>");
+            out.add(new Rollout(id, tokens, new float[tokens.length], true, version[0]));
+          }
+        }
+        return out;
+      }
+
+      @Override
+      public void sync(PolicyWeights weights) {
+        version[0] = weights.version();
+        weights.tensors();
+      }
+    };
+  }
+
+  @Test
+  void dynamicSamplingDropsGroupsWithoutRewardVarianceAndRefills() {
+    CampaignSpec spec = spec("algorithm.alpha = 0, rollout { dynamic-sampling = true, max-rounds = 2 }");
+    long[] version = {0};
+    try (TinyVlm policy = new TinyVlm(shape, Device.cpu(), 9); TinyVlm ref = new TinyVlm(shape, Device.cpu(), 9);
+        AdamW opt = new AdamW(policy, AdamW.Hyper.defaults());
+        LocalLearner learner = new LocalLearner(policy, ref, opt, tok, world::task, spec, dir, Map.of(), 0)) {
+      GrpoLoop loop = new GrpoLoop(spec, world, tok, world::task, scripted(version), null, learner);
+      Map<String, Double> m = loop.step(0).metrics();
+      assertEquals(2.0, m.get("batch/kept_groups"));
+      assertEquals(2.0, m.get("batch/sampling_rounds"));
+      assertEquals(0.5, m.get("batch/frac_reward_zero_std"));
+      assertEquals(1, version[0], "the samplers must hold the new weights after the step");
+      Map<String, Double> plain = new GrpoLoop(spec.with(Map.of("rollout.dynamic-sampling", "false")), world, tok,
+          world::task, scripted(version), null, learner).step(1).metrics();
+      assertEquals(2.0, plain.get("batch/kept_groups"));
+      assertEquals(1.0, plain.get("batch/sampling_rounds"));
+    }
+  }
+
   @Test
   void badSpecsNameTheKey() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> spec("algorithm.alhpa = 0.1"));
