@@ -23,8 +23,8 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
 
   public record Data(String world, Split split, List<String> families, boolean perception) {}
 
-  public record Rollout(float temperature, float topP, int maxNewTokens, boolean dynamicSampling, int maxRounds,
-      boolean overlongPenalty, int overlongBuffer, double overlongFactor) {}
+  public record Rollout(float temperature, float topP, int maxNewTokens, boolean requireClaims,
+      boolean dynamicSampling, int maxRounds, boolean overlongPenalty, int overlongBuffer, double overlongFactor) {}
 
   public record Algorithm(String estimator, boolean normalizeByStd, double alpha, double zeroVarianceScale,
       boolean contentTokensOnly) {
@@ -112,7 +112,8 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
     Data data = new Data(c.getString("data.world"), split(c, "data.split"), c.getStringList("data.families"),
         c.getBoolean("data.perception"));
     Rollout rollout = new Rollout(positiveFloat(c, "rollout.temperature"), unit(c, "rollout.top-p"),
-        positive(c, "rollout.max-new-tokens"), c.getBoolean("rollout.dynamic-sampling"),
+        positive(c, "rollout.max-new-tokens"), c.getBoolean("rollout.require-claims"),
+        c.getBoolean("rollout.dynamic-sampling"),
         nonNegative(c, "rollout.max-rounds"), c.getBoolean("rollout.overlong-penalty"),
         positive(c, "rollout.overlong-buffer"), nonNegativeDouble(c, "rollout.overlong-factor"));
     if (rollout.overlongBuffer() >= rollout.maxNewTokens()) {

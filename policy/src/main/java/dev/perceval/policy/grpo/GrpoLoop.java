@@ -93,7 +93,7 @@ public final class GrpoLoop {
         for (int j = 0; j < g; j++) {
           Rollout r = rollouts.get(p * g + j);
           List<String> words = tok.words(r.tokens());
-          rewards[j] = Rewards.of(task, words, ro);
+          rewards[j] = Rewards.of(task, words, ro, world, ro.requireClaims() && spec.data().perception());
           rewardSum += rewards[j];
           correct += Answers.reward(task, words) == 1.0 ? 1 : 0;
           tokens += r.tokens().length;
