@@ -41,15 +41,10 @@ final class GrpoWorkflow {
   static Outcome run(Context ctx, CampaignSpec spec, boolean resume, PrintStream log) throws IOException {
     Path out = spec.outDir();
     Path checkpoints = out.resolve("checkpoints");
-    Files.createDirectories(checkpoints);
-    Files.writeString(out.resolve("spec.json"), spec.render());
     Path start = Path.of(spec.policy());
-    long from = 0;
     Path latest = resume ? latestCheckpoint(checkpoints) : null;
-    if (latest != null) {
-      from = ModelCheckpoint.load(latest, ctx.device).step();
-    }
     ModelCheckpoint.Loaded init = PrmWorkflows.loadKind(latest != null ? latest : start, "policy", ctx);
+    long from = latest != null ? init.step() : 0;
     ModelCheckpoint.Loaded refCkpt = spec.actor().klCoef() > 0 ? PrmWorkflows.loadKind(start, "policy", ctx) : null;
     ModelCheckpoint.Loaded replicaCkpt = PrmWorkflows.loadKind(latest != null ? latest : start, "policy", ctx);
     Tokenizer tok = init.tokenizer();
@@ -76,6 +71,9 @@ final class GrpoWorkflow {
       float threshold = Float.parseFloat(verifierCkpt.meta().getOrDefault("threshold", "0.5"));
       verifiers = new LocalVerifierPool(new PercevalVerifier(verifierCkpt.model(), tok, world, threshold, 128), tasks);
     }
+    // Only now that every input has loaded: a bad spec leaves no directory behind.
+    Files.createDirectories(checkpoints);
+    Files.writeString(out.resolve("spec.json"), spec.render());
     Map<String, String> meta = new LinkedHashMap<>(init.meta());
     meta.put("world", world.name());
     meta.put("campaign", spec.name());

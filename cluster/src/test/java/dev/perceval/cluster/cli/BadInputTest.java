@@ -102,4 +102,35 @@ class BadInputTest {
       assertEquals(List.of("notes.txt"), s.map(p -> p.getFileName().toString()).toList());
     }
   }
+
+  @Test
+  void badCampaignSpecsNameTheProblem() throws IOException {
+    Path spec = tmp.resolve("bad.conf");
+    Files.writeString(spec, "policy = \"" + ckpt + "\"\nverifier = oracle\nalgorithm { alhpa = 0.2 }\n");
+    assertOneLineError(run("train", "--spec", spec.toString()), "unknown key 'algorithm.alhpa'");
+    Files.writeString(spec, "policy = \"" + tmp.resolve("nowhere") + "\"\nverifier = oracle\nout = \""
+        + tmp.resolve("never") + "\"\n");
+    assertOneLineError(run("train", "--spec", spec.toString()), "nowhere: no such directory");
+    assertFalse(Files.exists(tmp.resolve("never")), "a failed campaign must not leave its directory");
+    Files.writeString(spec, "policy = \"" + ckpt + "\"\nverifier = oracle\nsteps = 0\n");
+    assertOneLineError(run("train", "--spec", spec.toString()), "steps must be at least 1, got 0");
+  }
+
+  @Test
+  void aTinyCampaignRunsAndResumes() throws IOException {
+    Path out = tmp.resolve("campaign");
+    Path spec = tmp.resolve("tiny.conf");
+    Files.writeString(spec, "name = tiny\npolicy = \"" + ckpt + "\"\nverifier = oracle\nout = \"" + out + "\"\n"
+        + "steps = 2\nprompts-per-step = 2\ngroup-size = 2\nrollout.max-new-tokens = 12\nrollout.overlong-buffer = 4\n"
+        + "trainer { eval-n = 2, eval-every = 1, checkpoint-every = 1 }\n");
+    Run first = run("train", "--spec", spec.toString(), "--with", "steps=1");
+    assertEquals(0, first.status(), first.err());
+    assertTrue(Files.exists(out.resolve("checkpoints/step-1/manifest.json")));
+    Run rest = run("train", "--spec", spec.toString(), "--resume");
+    assertEquals(0, rest.status(), rest.err());
+    List<String> rows = Files.readAllLines(out.resolve("metrics.csv"));
+    assertEquals(3, rows.size(), "header and one row per step, none repeated: " + rows);
+    assertTrue(rows.get(1).startsWith("1,") && rows.get(2).startsWith("2,"), rows.toString());
+    assertTrue(Files.exists(out.resolve("checkpoints/step-2/manifest.json")) && Files.exists(out.resolve("curves.png")));
+  }
 }
