@@ -69,7 +69,8 @@ final class GrpoWorkflow {
             + " use different vocabularies");
       }
       float threshold = Float.parseFloat(verifierCkpt.meta().getOrDefault("threshold", "0.5"));
-      verifiers = new LocalVerifierPool(new PercevalVerifier(verifierCkpt.model(), tok, world, threshold, 128), tasks);
+      verifiers = new LocalVerifierPool(new PercevalVerifier(verifierCkpt.model(), tok, world, threshold,
+          spec.rollout().microBatch()), tasks);
     }
     // Only now that every input has loaded: a bad spec leaves no directory behind.
     Files.createDirectories(checkpoints);
@@ -87,7 +88,8 @@ final class GrpoWorkflow {
       if (latest != null) {
         init.restore(opt);
       }
-      LocalSamplerPool samplers = new LocalSamplerPool(replica, tok, tasks, 64, from);
+      LocalSamplerPool samplers = new LocalSamplerPool(replica, tok, tasks, spec.rollout().microBatch(), from,
+          learner::weights);
       GrpoLoop loop = new GrpoLoop(spec, world, tok, tasks, samplers, verifiers, learner);
       outcome = drive(loop, spec, from, out, log);
     }

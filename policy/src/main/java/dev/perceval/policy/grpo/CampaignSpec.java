@@ -23,7 +23,7 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
 
   public record Data(String world, Split split, List<String> families, boolean perception) {}
 
-  public record Rollout(float temperature, float topP, int maxNewTokens, boolean requireClaims,
+  public record Rollout(float temperature, float topP, int maxNewTokens, int microBatch, boolean requireClaims,
       boolean dynamicSampling, int maxRounds, boolean overlongPenalty, int overlongBuffer, double overlongFactor) {}
 
   public record Algorithm(String estimator, boolean normalizeByStd, double alpha, double zeroVarianceScale,
@@ -112,10 +112,14 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
     Data data = new Data(c.getString("data.world"), split(c, "data.split"), c.getStringList("data.families"),
         c.getBoolean("data.perception"));
     Rollout rollout = new Rollout(positiveFloat(c, "rollout.temperature"), unit(c, "rollout.top-p"),
-        positive(c, "rollout.max-new-tokens"), c.getBoolean("rollout.require-claims"),
+        positive(c, "rollout.max-new-tokens"), positive(c, "rollout.micro-batch"), c.getBoolean("rollout.require-claims"),
         c.getBoolean("rollout.dynamic-sampling"),
         nonNegative(c, "rollout.max-rounds"), c.getBoolean("rollout.overlong-penalty"),
         positive(c, "rollout.overlong-buffer"), nonNegativeDouble(c, "rollout.overlong-factor"));
+    if (rollout.microBatch() % c.getInt("group-size") != 0) {
+      throw new IllegalArgumentException("rollout.micro-batch (" + rollout.microBatch()
+          + ") must be a multiple of group-size (" + c.getInt("group-size") + "): shards hold whole groups");
+    }
     if (rollout.overlongBuffer() >= rollout.maxNewTokens()) {
       throw new IllegalArgumentException("rollout.overlong-buffer (" + rollout.overlongBuffer()
           + ") must be below rollout.max-new-tokens (" + rollout.maxNewTokens() + ")");

@@ -15,8 +15,8 @@ public interface Learner {
   /** One training step (possibly several optimizer updates) on the batch. */
   Result train(long step, List<Sample> batch);
 
-  /** The current weights, to be loaded by the samplers. */
-  PolicyWeights publish();
+  /** Publishes the current weights for the samplers to fetch; returns what identifies them. */
+  WeightsRef publish();
 
   /** Writes a checkpoint of the policy and optimizer after {@code step} completed steps; returns its directory. */
   Path checkpoint(long step);

@@ -38,6 +38,7 @@ public final class LocalLearner implements Learner, AutoCloseable {
   private final Path checkpoints;
   private final Map<String, String> meta;
   private long version;
+  private PolicyWeights published;
 
   /**
    * @param reference frozen copy of the initial policy; may be null when the KL coefficient is 0
@@ -188,8 +189,18 @@ public final class LocalLearner implements Learner, AutoCloseable {
   }
 
   @Override
-  public PolicyWeights publish() {
-    return PolicyWeights.of(version, policy.export());
+  public WeightsRef publish() {
+    published = PolicyWeights.of(version, policy.export());
+    return published.ref();
+  }
+
+  /** The bytes of a published version, for a sampler to fetch. */
+  public PolicyWeights weights(WeightsRef ref) {
+    if (published == null || published.version() != ref.version() || !published.sha256().equals(ref.sha256())) {
+      throw new IllegalStateException("weights v" + ref.version() + " are not the ones published"
+          + (published == null ? "" : " (v" + published.version() + ")"));
+    }
+    return published;
   }
 
   @Override

@@ -18,14 +18,18 @@ public final class LocalSamplerPool implements SamplerPool {
   private final Tokenizer tok;
   private final Function<TaskId, Task> tasks;
   private final int batchSize;
+  private final Function<WeightsRef, PolicyWeights> fetch;
   private long version;
 
-  public LocalSamplerPool(TinyVlm replica, Tokenizer tok, Function<TaskId, Task> tasks, int batchSize, long version) {
+  /** @param fetch where published weights are read from, e.g. the learner in this process */
+  public LocalSamplerPool(TinyVlm replica, Tokenizer tok, Function<TaskId, Task> tasks, int batchSize, long version,
+      Function<WeightsRef, PolicyWeights> fetch) {
     this.replica = replica;
     this.tok = tok;
     this.tasks = tasks;
     this.batchSize = batchSize;
     this.version = version;
+    this.fetch = fetch;
   }
 
   /** The seed of response {@code j} to prompt {@code p}: independent of how prompts are sharded. */
@@ -67,9 +71,13 @@ public final class LocalSamplerPool implements SamplerPool {
   }
 
   @Override
-  public void sync(PolicyWeights weights) {
+  public void sync(WeightsRef ref) {
+    PolicyWeights weights = fetch.apply(ref);
+    if (!weights.ref().equals(ref)) {
+      throw new IllegalStateException("fetched weights v" + weights.version() + " do not match v" + ref.version());
+    }
     replica.load(weights.tensors());
-    version = weights.version();
+    version = ref.version();
   }
 
   public long version() {

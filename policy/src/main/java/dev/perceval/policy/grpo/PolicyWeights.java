@@ -13,18 +13,27 @@ import java.util.Map;
  */
 public record PolicyWeights(long version, byte[] bytes, String sha256) {
 
+  public WeightsRef ref() {
+    return new WeightsRef(version, sha256, bytes.length);
+  }
+
   public static PolicyWeights of(long version, Map<String, float[]> parameters) {
     byte[] bytes = TensorFile.toBytes(parameters);
     return new PolicyWeights(version, bytes, sha256(bytes));
   }
 
-  /** The parameters, after checking the bytes against the digest. */
-  public Map<String, float[]> tensors() {
+  /** Fails unless the bytes match the digest. */
+  public void verify() {
     String actual = sha256(bytes);
     if (!actual.equals(sha256)) {
       throw new IllegalStateException("policy weights v" + version + ": sha-256 mismatch (expected "
           + sha256 + ", got " + actual + ")");
     }
+  }
+
+  /** The parameters, after checking the bytes against the digest. */
+  public Map<String, float[]> tensors() {
+    verify();
     try {
       return TensorFile.fromBytes(bytes);
     } catch (IOException e) {

@@ -14,5 +14,5 @@ public interface SamplerPool {
   List<Rollout> sample(List<TaskId> prompts, int groupSize, long seed, SamplingParams params);
 
   /** Loads published weights into every replica; returns once all of them hold that version. */
-  void sync(PolicyWeights weights);
+  void sync(WeightsRef weights);
 }

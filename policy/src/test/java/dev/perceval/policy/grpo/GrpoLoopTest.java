@@ -94,7 +94,7 @@ class GrpoLoopTest {
         TinyVlm replica = new TinyVlm(shape, Device.cpu(), 9);
         AdamW opt = new AdamW(policy, AdamW.Hyper.defaults());
         LocalLearner learner = new LocalLearner(policy, ref, opt, tok, world::task, spec, dir, Map.of(), 0)) {
-      GrpoLoop loop = new GrpoLoop(spec, world, tok, world::task, new LocalSamplerPool(replica, tok, world::task, 64, 0),
+      GrpoLoop loop = new GrpoLoop(spec, world, tok, world::task, new LocalSamplerPool(replica, tok, world::task, 64, 0, learner::weights),
           FLAG_START, learner);
       for (int s = 0; s < steps; s++) {
         Map<String, Double> m = new TreeMap<>(loop.step(s).metrics());
@@ -148,9 +148,8 @@ class GrpoLoopTest {
       }
 
       @Override
-      public void sync(PolicyWeights weights) {
+      public void sync(WeightsRef weights) {
         version[0] = weights.version();
-        weights.tensors();
       }
     };
   }

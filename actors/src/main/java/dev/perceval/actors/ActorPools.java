@@ -1,0 +1,139 @@
+package dev.perceval.actors;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.AskPattern;
+import dev.perceval.policy.grpo.Learner;
+import dev.perceval.policy.grpo.Rollout;
+import dev.perceval.policy.grpo.SamplerPool;
+import dev.perceval.policy.grpo.TokenAdvantages;
+import dev.perceval.policy.grpo.VerifierPool;
+import dev.perceval.policy.grpo.WeightsRef;
+import dev.perceval.policy.sampling.SamplingParams;
+import dev.perceval.policy.world.TaskId;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * The training loop's three interfaces backed by actors: the same {@code GrpoLoop} that runs in
+ * one process drives samplers, verifiers and a learner anywhere in the cluster. Steps are cut
+ * into shards of one micro-batch each, the unit the in-process run decodes in, so the numbers
+ * do not depend on how many workers share a step.
+ */
+public final class ActorPools {
+  private ActorPools() {}
+
+  static <T> List<List<T>> shards(List<T> items, int size) {
+    List<List<T>> out = new ArrayList<>();
+    for (int i = 0; i < items.size(); i += size) {
+      out.add(List.copyOf(items.subList(i, Math.min(items.size(), i + size))));
+    }
+    return out;
+  }
+
+  public static final class Samplers implements SamplerPool {
+    private final WorkerGroup<SamplerActor.Command> group;
+    private final ModelSource.Campaign campaign;
+    private final ActorRef<LearnerActor.Command> learner;
+    private WeightsSource current;
+
+    public Samplers(WorkerGroup<SamplerActor.Command> group, ModelSource.Campaign campaign,
+        ActorRef<LearnerActor.Command> learner, WeightsSource start) {
+      this.group = group;
+      this.campaign = campaign;
+      this.learner = learner;
+      this.current = start;
+    }
+
+    @Override
+    public List<Rollout> sample(List<TaskId> prompts, int groupSize, long seed, SamplingParams params) {
+      int perShard = Math.max(1, campaign.microBatch() / groupSize);
+      List<SamplerActor.Sampled> replies = group.dispatch(shards(prompts, perShard),
+          (shard, replyTo) -> new SamplerActor.Sample(campaign, current, shard, groupSize, seed, params, replyTo));
+      List<Rollout> out = new ArrayList<>();
+      replies.forEach(r -> out.addAll(r.rollouts()));
+      return out;
+    }
+
+    @Override
+    public void sync(WeightsRef weights) {
+      current = WeightsSource.of(weights, learner);
+      group.<SamplerActor.WeightsLoaded>broadcast(replyTo -> new SamplerActor.LoadWeights(campaign, current, replyTo));
+    }
+  }
+
+  public static final class Verifiers implements VerifierPool {
+    private final WorkerGroup<VerifierActor.Command> group;
+    private final ModelSource.Campaign campaign;
+
+    public Verifiers(WorkerGroup<VerifierActor.Command> group, ModelSource.Campaign campaign) {
+      this.group = group;
+      this.campaign = campaign;
+    }
+
+    @Override
+    public List<List<TokenAdvantages.Span>> verify(List<Rollout> rollouts) {
+      List<VerifierActor.Verified> replies = group.dispatch(shards(rollouts, campaign.microBatch()),
+          (shard, replyTo) -> new VerifierActor.Verify(campaign, shard, replyTo));
+      List<List<TokenAdvantages.Span>> out = new ArrayList<>();
+      replies.forEach(r -> out.addAll(r.spans()));
+      return out;
+    }
+  }
+
+  /** The learner actor of a campaign, asked with the learner timeout; errors surface as exceptions. */
+  public static final class RemoteLearner implements Learner {
+    private final ActorSystem<?> system;
+    private final ActorRef<LearnerActor.Command> learner;
+    private final Duration timeout;
+
+    public RemoteLearner(ActorSystem<?> system, ActorRef<LearnerActor.Command> learner, Duration timeout) {
+      this.system = system;
+      this.learner = learner;
+      this.timeout = timeout;
+    }
+
+    public ActorRef<LearnerActor.Command> ref() {
+      return learner;
+    }
+
+    @Override
+    public Result train(long step, List<Sample> batch) {
+      LearnerActor.Trained t = ask(r -> new LearnerActor.Train(step, batch, r));
+      return new Result(t.version(), t.metrics());
+    }
+
+    @Override
+    public WeightsRef publish() {
+      return this.<LearnerActor.Published>ask(LearnerActor.Publish::new).weights();
+    }
+
+    @Override
+    public Path checkpoint(long step) {
+      return Path.of(this.<LearnerActor.CheckpointWritten>ask(r -> new LearnerActor.Checkpoint(step, r)).path());
+    }
+
+    /** Starts (or resumes) the campaign on the learner; returns the version it holds. */
+    public long start(String spec, String resumeFrom) {
+      return this.<LearnerActor.Started>ask(r -> new LearnerActor.Start(spec, resumeFrom, r)).version();
+    }
+
+    private <R extends WorkerGroup.Reply> R ask(java.util.function.Function<ActorRef<R>, LearnerActor.Command> msg) {
+      try {
+        R r = AskPattern.ask(learner, msg::apply, timeout, system.scheduler()).toCompletableFuture().get();
+        if (r.error() != null) {
+          throw new WorkerGroup.WorkerException("learner: " + r.error());
+        }
+        return r;
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("learner " + learner.path() + " did not answer: " + WorkerGroup.describe(e), e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the learner", e);
+      }
+    }
+  }
+}

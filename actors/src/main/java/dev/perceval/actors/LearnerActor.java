@@ -1,0 +1,181 @@
+package dev.perceval.actors;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.PostStop;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.receptionist.Receptionist;
+import akka.actor.typed.receptionist.ServiceKey;
+import dev.perceval.policy.grpo.CampaignSpec;
+import dev.perceval.policy.grpo.Learner;
+import dev.perceval.policy.grpo.LocalLearner;
+import dev.perceval.policy.grpo.PolicyWeights;
+import dev.perceval.policy.grpo.WeightsRef;
+import dev.perceval.policy.io.ModelCheckpoint;
+import dev.perceval.policy.model.TinyVlm;
+import dev.perceval.policy.train.AdamW;
+import dev.perceval.policy.world.World;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The trainable policy of one campaign, its frozen reference and its optimizer, behind messages:
+ * {@link Start} builds them (from the starting checkpoint, or from the learner's own checkpoint
+ * of a given step when a campaign resumes), {@link Train} runs one step, {@link Publish} makes
+ * the current weights fetchable, {@link Checkpoint} writes them to disk.
+ */
+public final class LearnerActor {
+  public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "perceval-learner");
+
+  public interface Command extends CborSerializable {}
+
+  /** @param resumeFrom the checkpoint to continue from, or null to start from the spec's policy */
+  public record Start(String spec, String resumeFrom, ActorRef<Started> replyTo) implements Command {}
+
+  public record Started(long version, String error) implements WorkerGroup.Reply {}
+
+  public record Train(long step, List<Learner.Sample> batch, ActorRef<Trained> replyTo) implements Command {}
+
+  public record Trained(long version, Map<String, Double> metrics, String error) implements WorkerGroup.Reply {}
+
+  public record Publish(ActorRef<Published> replyTo) implements Command {}
+
+  public record Published(WeightsRef weights, String error) implements WorkerGroup.Reply {}
+
+  public record FetchWeights(long version, int offset, int length, ActorRef<WeightsChunk> replyTo) implements Command {}
+
+  public record WeightsChunk(long version, int offset, byte[] bytes, String error) implements WorkerGroup.Reply {}
+
+  public record Checkpoint(long step, ActorRef<CheckpointWritten> replyTo) implements Command {}
+
+  public record CheckpointWritten(String path, String error) implements WorkerGroup.Reply {}
+
+  public static Behavior<Command> create(ModelSource source) {
+    return Behaviors.setup(ctx -> {
+      ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
+      return new LearnerActor(source).idle();
+    });
+  }
+
+  private final ModelSource source;
+  private final Map<String, TinyVlm> models = new LinkedHashMap<>();
+  private LocalLearner learner;
+  private AdamW optimizer;
+  private PolicyWeights published;
+
+  private LearnerActor(ModelSource source) {
+    this.source = source;
+  }
+
+  private Behavior<Command> idle() {
+    return Behaviors.receive(Command.class)
+        .onMessage(Start.class, this::onStart)
+        .onMessage(Train.class, t -> {
+          t.replyTo().tell(new Trained(-1, Map.of(), "the learner has no campaign (send Start first)"));
+          return Behaviors.same();
+        })
+        .onMessage(Publish.class, p -> {
+          p.replyTo().tell(new Published(null, "the learner has no campaign"));
+          return Behaviors.same();
+        })
+        .onMessage(FetchWeights.class, this::onFetch)
+        .onMessage(Checkpoint.class, c -> {
+          c.replyTo().tell(new CheckpointWritten(null, "the learner has no campaign"));
+          return Behaviors.same();
+        })
+        .onSignal(PostStop.class, s -> release())
+        .build();
+  }
+
+  private Behavior<Command> onStart(Start s) {
+    release();
+    try {
+      CampaignSpec spec = CampaignSpec.parse(s.spec());
+      ModelCheckpoint.Loaded init = source.load(s.resumeFrom() != null ? s.resumeFrom() : spec.policy(), "policy");
+      models.put("policy", init.model());
+      TinyVlm reference = null;
+      if (spec.actor().klCoef() > 0) {
+        reference = source.load(spec.policy(), "policy").model();
+        models.put("reference", reference);
+      }
+      World world = source.world(spec.data().world(), init.model().config().imageSize(), spec.data().families());
+      optimizer = new AdamW(init.model(), new AdamW.Hyper(0.9f, 0.999f, 1e-8f, spec.actor().weightDecay(),
+          spec.actor().gradClip()));
+      if (s.resumeFrom() != null) {
+        init.restore(optimizer);
+      }
+      Map<String, String> meta = new LinkedHashMap<>(init.meta());
+      meta.put("campaign", spec.name());
+      long version = s.resumeFrom() != null ? init.step() : 0;
+      learner = new LocalLearner(init.model(), reference, optimizer, init.tokenizer(), world::task, spec,
+          spec.outDir().resolve("checkpoints"), meta, version);
+      s.replyTo().tell(new Started(version, null));
+      return running();
+    } catch (RuntimeException e) {
+      release();
+      s.replyTo().tell(new Started(-1, WorkerGroup.describe(e)));
+      return idle();
+    }
+  }
+
+  private Behavior<Command> running() {
+    return Behaviors.receive(Command.class)
+        .onMessage(Start.class, this::onStart)
+        .onMessage(Train.class, t -> {
+          try {
+            Learner.Result r = learner.train(t.step(), t.batch());
+            t.replyTo().tell(new Trained(r.version(), r.metrics(), null));
+          } catch (RuntimeException e) {
+            t.replyTo().tell(new Trained(-1, Map.of(), WorkerGroup.describe(e)));
+          }
+          return Behaviors.same();
+        })
+        .onMessage(Publish.class, p -> {
+          WeightsRef ref = learner.publish();
+          published = learner.weights(ref);
+          p.replyTo().tell(new Published(ref, null));
+          return Behaviors.same();
+        })
+        .onMessage(FetchWeights.class, this::onFetch)
+        .onMessage(Checkpoint.class, c -> {
+          try {
+            Path dir = learner.checkpoint(c.step());
+            c.replyTo().tell(new CheckpointWritten(dir.toString(), null));
+          } catch (RuntimeException e) {
+            c.replyTo().tell(new CheckpointWritten(null, WorkerGroup.describe(e)));
+          }
+          return Behaviors.same();
+        })
+        .onSignal(PostStop.class, s -> release())
+        .build();
+  }
+
+  private Behavior<Command> onFetch(FetchWeights f) {
+    if (published == null || published.version() != f.version()) {
+      f.replyTo().tell(new WeightsChunk(f.version(), f.offset(), new byte[0], "weights v" + f.version()
+          + " are not published here" + (published == null ? "" : " (latest is v" + published.version() + ")")));
+    } else if (f.offset() < 0 || f.length() < 0 || f.offset() + (long) f.length() > published.bytes().length) {
+      f.replyTo().tell(new WeightsChunk(f.version(), f.offset(), new byte[0], "chunk [" + f.offset() + ", "
+          + (f.offset() + (long) f.length()) + ") is outside the " + published.bytes().length + " bytes of v" + f.version()));
+    } else {
+      f.replyTo().tell(new WeightsChunk(f.version(), f.offset(),
+          Arrays.copyOfRange(published.bytes(), f.offset(), f.offset() + f.length()), null));
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> release() {
+    if (optimizer != null) {
+      optimizer.close();
+      optimizer = null;
+    }
+    models.values().forEach(TinyVlm::close);
+    models.clear();
+    learner = null;
+    published = null;
+    return Behaviors.same();
+  }
+}

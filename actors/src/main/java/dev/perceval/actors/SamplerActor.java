@@ -1,0 +1,193 @@
+package dev.perceval.actors;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.StashBuffer;
+import akka.actor.typed.receptionist.Receptionist;
+import akka.actor.typed.receptionist.ServiceKey;
+import dev.perceval.policy.grpo.LocalSamplerPool;
+import dev.perceval.policy.grpo.Rollout;
+import dev.perceval.policy.io.ModelCheckpoint;
+import dev.perceval.policy.model.TinyVlm;
+import dev.perceval.policy.model.Torch;
+import dev.perceval.policy.sampling.SamplingParams;
+import dev.perceval.policy.text.Tokenizer;
+import dev.perceval.policy.world.TaskId;
+import dev.perceval.policy.world.World;
+import java.util.List;
+
+/**
+ * A policy replica pinned to one device. It answers {@link Sample} with rollouts of exactly the
+ * weights version the request names: if it holds another, it first fetches that version's bytes
+ * from the learner, checks their sha-256 and loads them, stashing requests meanwhile.
+ *
+ * <pre>
+ *   idle --Sample/LoadWeights(campaign c, v)--> [load c's checkpoint] --v > 0--> fetching --> ready(c, v)
+ * </pre>
+ */
+public final class SamplerActor {
+  /** Every sampler of the cluster; {@link #deviceKey} narrows to one kind of device. */
+  public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "perceval-sampler");
+
+  public static ServiceKey<Command> deviceKey(String device) {
+    return ServiceKey.create(Command.class, "perceval-sampler@" + device);
+  }
+
+  public interface Command extends CborSerializable {}
+
+  /** G rollouts of each prompt with the weights {@code weights} names (version 0: the checkpoint itself). */
+  public record Sample(ModelSource.Campaign campaign, WeightsSource weights, List<TaskId> prompts, int groupSize,
+      long seed, SamplingParams params, ActorRef<Sampled> replyTo) implements Command {}
+
+  /** The rollouts, or the reason there are none. */
+  public record Sampled(List<Rollout> rollouts, long version, String sampler, String error)
+      implements WorkerGroup.Reply {}
+
+  /** Fetch and load a version ahead of sampling. */
+  public record LoadWeights(ModelSource.Campaign campaign, WeightsSource weights, ActorRef<WeightsLoaded> replyTo)
+      implements Command {}
+
+  public record WeightsLoaded(long version, String sampler, String error) implements WorkerGroup.Reply {}
+
+  private record Fetched(WeightsFetch.Result result) implements Command {}
+
+
+  public static Behavior<Command> create(ModelSource source, String device) {
+    return Behaviors.setup(ctx -> {
+      ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
+      ctx.getSystem().receptionist().tell(Receptionist.register(deviceKey(device), ctx.getSelf()));
+      return Behaviors.withStash(256, stash -> new SamplerActor(ctx, stash, source, device).idle());
+    });
+  }
+
+  private final ActorContext<Command> ctx;
+  private final StashBuffer<Command> stash;
+  private final ModelSource source;
+  private final String name;
+  private ModelSource.Campaign campaign;
+  private ModelCheckpoint.Loaded loaded;
+  private World world;
+  private long version = -1;
+
+  private SamplerActor(ActorContext<Command> ctx, StashBuffer<Command> stash, ModelSource source, String device) {
+    this.ctx = ctx;
+    this.stash = stash;
+    this.source = source;
+    this.name = ctx.getSelf().path().name() + "@" + device;
+  }
+
+  private Behavior<Command> idle() {
+    return Behaviors.receive(Command.class)
+        .onMessage(Sample.class, this::onSample)
+        .onMessage(LoadWeights.class, this::onLoad)
+        .onSignal(akka.actor.typed.PostStop.class, s -> close())
+        .build();
+  }
+
+  private Behavior<Command> onSample(Sample s) {
+    String error = prepare(s.campaign());
+    if (error != null) {
+      s.replyTo().tell(new Sampled(List.of(), version, name, error));
+      return Behaviors.same();
+    }
+    if (s.weights().version() != version) {
+      stash.stash(s);
+      return fetching(s.weights());
+    }
+    try {
+      Torch.noGrad();
+      Tokenizer tok = loaded.tokenizer();
+      List<Rollout> out = LocalSamplerPool.sample(loaded.model(), tok, world::task, campaign.microBatch(), version, s.prompts(),
+          s.groupSize(), s.seed(), s.params());
+      s.replyTo().tell(new Sampled(out, version, name, null));
+    } catch (RuntimeException e) {
+      s.replyTo().tell(new Sampled(List.of(), version, name, WorkerGroup.describe(e)));
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onLoad(LoadWeights l) {
+    String error = prepare(l.campaign());
+    if (error != null) {
+      l.replyTo().tell(new WeightsLoaded(version, name, error));
+      return Behaviors.same();
+    }
+    if (l.weights().version() == version) {
+      l.replyTo().tell(new WeightsLoaded(version, name, null));
+      return Behaviors.same();
+    }
+    stash.stash(l);
+    return fetching(l.weights());
+  }
+
+  /** Loads the campaign's checkpoint when the campaign changes; returns an error or null. */
+  private String prepare(ModelSource.Campaign c) {
+    if (c.equals(campaign)) {
+      return null;
+    }
+    try {
+      close();
+      loaded = source.load(c.policy(), "policy");
+      world = source.world(c.world(), loaded.model().config().imageSize(), c.families());
+      campaign = c;
+      version = 0;
+      return null;
+    } catch (RuntimeException e) {
+      campaign = null;
+      return WorkerGroup.describe(e);
+    }
+  }
+
+  private Behavior<Command> fetching(WeightsSource w) {
+    ctx.pipeToSelf(WeightsFetch.fetch(ctx.getSystem(), w), (weights, failure) ->
+        new Fetched(new WeightsFetch.Result(weights, failure == null ? null : WorkerGroup.describe(failure))));
+    return Behaviors.receive(Command.class)
+        .onMessage(Fetched.class, f -> {
+          String error = f.result().error();
+          if (error == null) {
+            try {
+              loaded.model().load(f.result().weights().tensors());
+              version = f.result().weights().version();
+            } catch (RuntimeException e) {
+              error = WorkerGroup.describe(e);
+            }
+          }
+          if (error != null) {
+            String why = "sampler " + name + ": weights v" + w.version() + ": " + error;
+            ctx.getLog().warn(why);
+            // Requests waiting on a version that cannot be had get the reason, not a hang.
+            stash.unstashAll(failing(why));
+            return idle();
+          }
+          return stash.unstashAll(idle());
+        })
+        .onMessage(Command.class, m -> {
+          stash.stash(m);
+          return Behaviors.same();
+        })
+        .build();
+  }
+
+  private Behavior<Command> failing(String error) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Sample.class, s -> {
+          s.replyTo().tell(new Sampled(List.of(), version, name, error));
+          return Behaviors.same();
+        })
+        .onMessage(LoadWeights.class, l -> {
+          l.replyTo().tell(new WeightsLoaded(version, name, error));
+          return Behaviors.same();
+        })
+        .build();
+  }
+
+  private Behavior<Command> close() {
+    if (loaded != null) {
+      loaded.model().close();
+      loaded = null;
+    }
+    return Behaviors.same();
+  }
+}

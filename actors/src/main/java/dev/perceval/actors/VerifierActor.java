@@ -1,0 +1,108 @@
+package dev.perceval.actors;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.PostStop;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.receptionist.Receptionist;
+import akka.actor.typed.receptionist.ServiceKey;
+import dev.perceval.policy.grpo.Rollout;
+import dev.perceval.policy.grpo.TokenAdvantages;
+import dev.perceval.policy.io.ModelCheckpoint;
+import dev.perceval.policy.model.Torch;
+import dev.perceval.policy.world.World;
+import dev.perceval.prm.LocalVerifierPool;
+import dev.perceval.prm.OracleVerifier;
+import dev.perceval.prm.PercevalVerifier;
+import java.util.List;
+
+/**
+ * A Perceval verifier pinned to one device. {@link Verify} returns, per rollout, the token spans
+ * of the claims that contradict the image: the token-penalty messages the advantages are built
+ * from. The campaign names a verifier checkpoint, or "oracle" for the scene-truth checker.
+ */
+public final class VerifierActor {
+  public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "perceval-verifier");
+
+  public interface Command extends CborSerializable {}
+
+  public record Verify(ModelSource.Campaign campaign, List<Rollout> rollouts, ActorRef<Verified> replyTo)
+      implements Command {}
+
+  public record Verified(List<List<TokenAdvantages.Span>> spans, String verifier, String error)
+      implements WorkerGroup.Reply {}
+
+  public static Behavior<Command> create(ModelSource source, String device) {
+    return Behaviors.setup(ctx -> {
+      ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
+      return new VerifierActor(source, ctx.getSelf().path().name() + "@" + device).behavior();
+    });
+  }
+
+  private final ModelSource source;
+  private final String name;
+  private ModelSource.Campaign campaign;
+  private ModelCheckpoint.Loaded model;
+  private LocalVerifierPool verifier;
+
+  private VerifierActor(ModelSource source, String name) {
+    this.source = source;
+    this.name = name;
+  }
+
+  private Behavior<Command> behavior() {
+    return Behaviors.receive(Command.class)
+        .onMessage(Verify.class, v -> {
+          try {
+            prepare(v.campaign());
+            Torch.noGrad();
+            v.replyTo().tell(new Verified(verifier.verify(v.rollouts()), name, null));
+          } catch (RuntimeException e) {
+            v.replyTo().tell(new Verified(List.of(), name, WorkerGroup.describe(e)));
+          }
+          return Behaviors.same();
+        })
+        .onSignal(PostStop.class, s -> {
+          release();
+          return Behaviors.same();
+        })
+        .build();
+  }
+
+  private void prepare(ModelSource.Campaign c) {
+    if (c.equals(campaign)) {
+      return;
+    }
+    release();
+    if (c.verifier() == null || c.verifier().isBlank()) {
+      throw new IllegalArgumentException("campaign " + c.id() + " has no verifier");
+    }
+    ModelCheckpoint.Loaded policy = source.load(c.policy(), "policy");
+    int size = policy.model().config().imageSize();
+    policy.model().close();
+    World world = source.world(c.world(), size, c.families());
+    if (c.verifier().equals("oracle")) {
+      verifier = new LocalVerifierPool(new OracleVerifier(world, policy.tokenizer()), world::task);
+    } else {
+      model = source.load(c.verifier(), "verifier");
+      if (!model.tokenizer().equals(policy.tokenizer())) {
+        release();
+        throw new IllegalArgumentException("verifier " + c.verifier() + " and policy " + c.policy()
+            + " use different vocabularies");
+      }
+      float threshold = Float.parseFloat(model.meta().getOrDefault("threshold", "0.5"));
+      verifier = new LocalVerifierPool(new PercevalVerifier(model.model(), model.tokenizer(), world, threshold, c.microBatch()),
+          world::task);
+    }
+    campaign = c;
+  }
+
+  private void release() {
+    if (model != null) {
+      model.model().close();
+      model = null;
+    }
+    verifier = null;
+    campaign = null;
+  }
+}

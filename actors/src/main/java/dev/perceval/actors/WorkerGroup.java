@@ -1,0 +1,211 @@
+package dev.perceval.actors;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.AskPattern;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.receptionist.Receptionist;
+import akka.actor.typed.receptionist.ServiceKey;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
+
+/**
+ * Ray-style dispatch over the live workers of a service key: shards go round-robin to the
+ * workers the Receptionist lists, each ask has a timeout, and results come back in shard order.
+ * A shard whose worker times out or disappears goes to another worker (counted); a worker that
+ * answers with an error fails the dispatch, since another would fail the same way. With no
+ * worker at all the dispatch waits and says so through {@link #status()}.
+ *
+ * <p>{@link #dispatch} blocks its caller: it is meant for the campaign controller's own thread,
+ * never for an actor.
+ */
+public final class WorkerGroup<W> {
+  /** A worker's answer: {@code error} is null on success. */
+  public interface Reply extends CborSerializable {
+    String error();
+  }
+
+  private final ActorSystem<?> system;
+  private final ServiceKey<W> key;
+  private final Duration timeout;
+  private final AtomicReference<List<ActorRef<W>>> live = new AtomicReference<>(List.of());
+  private final AtomicInteger redispatched = new AtomicInteger();
+  private final AtomicInteger cursor = new AtomicInteger();
+  private volatile String status = "idle";
+
+  public WorkerGroup(ActorSystem<?> system, ServiceKey<W> key, Duration timeout) {
+    this.system = system;
+    this.key = key;
+    this.timeout = timeout;
+    system.systemActorOf(listener(key, refs -> live.set(List.copyOf(refs))), "workers-" + key.id()
+        + "-" + Integer.toHexString(System.identityHashCode(this)), akka.actor.typed.Props.empty());
+  }
+
+  private static <W> Behavior<Receptionist.Listing> listener(ServiceKey<W> key, Consumer<Set<ActorRef<W>>> update) {
+    return Behaviors.setup(ctx -> {
+      ctx.getSystem().receptionist().tell(Receptionist.subscribe(key, ctx.getSelf()));
+      return Behaviors.receive(Receptionist.Listing.class)
+          .onMessage(Receptionist.Listing.class, l -> {
+            update.accept(l.getServiceInstances(key));
+            return Behaviors.same();
+          })
+          .build();
+    });
+  }
+
+  public List<ActorRef<W>> workers() {
+    List<ActorRef<W>> w = new ArrayList<>(live.get());
+    w.sort((a, b) -> a.path().toString().compareTo(b.path().toString()));
+    return w;
+  }
+
+  /** Shards sent again after a worker timed out or vanished, since this group was made. */
+  public int redispatched() {
+    return redispatched.get();
+  }
+
+  public String status() {
+    return status;
+  }
+
+  /**
+   * Sends every shard to a live worker and returns the replies in shard order. {@code request}
+   * builds the worker's message from a shard and the reply address.
+   */
+  public <S, R extends Reply> List<R> dispatch(List<S> shards, BiFunction<S, ActorRef<R>, W> request) {
+    List<R> results = new ArrayList<>(Collections.nCopies(shards.size(), null));
+    List<Integer> pending = new ArrayList<>();
+    for (int i = 0; i < shards.size(); i++) {
+      pending.add(i);
+    }
+    Set<ActorRef<W>> suspects = new HashSet<>();
+    while (!pending.isEmpty()) {
+      List<ActorRef<W>> workers = awaitWorkers(suspects);
+      List<CompletableFuture<R>> calls = new ArrayList<>();
+      List<ActorRef<W>> used = new ArrayList<>();
+      for (int shard : pending) {
+        ActorRef<W> worker = workers.get(Math.floorMod(cursor.getAndIncrement(), workers.size()));
+        S payload = shards.get(shard);
+        CompletionStage<R> call = AskPattern.ask(worker, replyTo -> request.apply(payload, replyTo), timeout,
+            system.scheduler());
+        calls.add(call.toCompletableFuture());
+        used.add(worker);
+      }
+      List<Integer> again = new ArrayList<>();
+      for (int k = 0; k < calls.size(); k++) {
+        int shard = pending.get(k);
+        try {
+          R r = calls.get(k).get();
+          if (r.error() != null) {
+            throw new WorkerException(r.error());
+          }
+          results.set(shard, r);
+        } catch (ExecutionException e) {
+          // Timed out or the worker is gone: another worker takes the shard.
+          suspects.add(used.get(k));
+          redispatched.incrementAndGet();
+          system.log().warn("{}: shard {} failed on {} ({}); re-dispatching", key.id(), shard, used.get(k).path(),
+              e.getCause() == null ? e : e.getCause().getClass().getSimpleName());
+          again.add(shard);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for " + key.id() + " workers", e);
+        }
+      }
+      pending = again;
+    }
+    status = "idle";
+    return results;
+  }
+
+  /**
+   * Sends one message to every live worker and waits for their replies (at least one). Workers
+   * that time out or vanish meanwhile are left out; an error reply fails the call.
+   */
+  public <R extends Reply> List<R> broadcast(java.util.function.Function<ActorRef<R>, W> request) {
+    List<ActorRef<W>> workers = awaitWorkers(new HashSet<>());
+    List<CompletableFuture<R>> calls = new ArrayList<>();
+    for (ActorRef<W> w : workers) {
+      calls.add(AskPattern.ask(w, request::apply, timeout, system.scheduler()).toCompletableFuture());
+    }
+    List<R> out = new ArrayList<>();
+    for (int k = 0; k < calls.size(); k++) {
+      try {
+        R r = calls.get(k).get();
+        if (r.error() != null) {
+          throw new WorkerException(r.error());
+        }
+        out.add(r);
+      } catch (ExecutionException e) {
+        system.log().warn("{}: {} did not answer a broadcast ({})", key.id(), workers.get(k).path(), describe(e));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for " + key.id() + " workers", e);
+      }
+    }
+    if (out.isEmpty()) {
+      throw new IllegalStateException("no " + key.id() + " worker answered");
+    }
+    status = "idle";
+    return out;
+  }
+
+  /** The live workers, preferring ones that have not failed; waits while there are none. */
+  private List<ActorRef<W>> awaitWorkers(Set<ActorRef<W>> suspects) {
+    long since = System.nanoTime();
+    while (true) {
+      List<ActorRef<W>> all = workers();
+      List<ActorRef<W>> good = new ArrayList<>(all);
+      good.removeAll(suspects);
+      if (!good.isEmpty()) {
+        status = "dispatching to " + good.size() + " " + key.id() + " worker(s)";
+        return good;
+      }
+      if (!all.isEmpty()) {
+        suspects.clear();
+        continue;
+      }
+      long waited = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - since);
+      String now = "waiting for a " + key.id() + " worker (none registered for " + waited + " s)";
+      if (!now.equals(status) && waited % 10 == 0) {
+        system.log().warn(now);
+      }
+      status = now;
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while " + status, e);
+      }
+    }
+  }
+
+  /** A worker answered with an error: the request itself is at fault, not the worker. */
+  public static final class WorkerException extends RuntimeException {
+    public WorkerException(String message) {
+      super(message);
+    }
+  }
+
+  /** The innermost message that names a problem. */
+  public static String describe(Throwable e) {
+    Throwable t = e;
+    while ((t.getMessage() == null || t instanceof java.util.concurrent.CompletionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+}
