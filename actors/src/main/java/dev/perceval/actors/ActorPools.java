@@ -89,6 +89,7 @@ public final class ActorPools {
     private final ActorSystem<?> system;
     private final ActorRef<LearnerActor.Command> learner;
     private final Duration timeout;
+    private final String session = java.util.UUID.randomUUID().toString();
 
     public RemoteLearner(ActorSystem<?> system, ActorRef<LearnerActor.Command> learner, Duration timeout) {
       this.system = system;
@@ -102,23 +103,23 @@ public final class ActorPools {
 
     @Override
     public Result train(long step, List<Sample> batch) {
-      LearnerActor.Trained t = ask(r -> new LearnerActor.Train(step, batch, r));
+      LearnerActor.Trained t = ask(r -> new LearnerActor.Train(session, step, batch, r));
       return new Result(t.version(), t.metrics());
     }
 
     @Override
     public WeightsRef publish() {
-      return this.<LearnerActor.Published>ask(LearnerActor.Publish::new).weights();
+      return this.<LearnerActor.Published>ask(r -> new LearnerActor.Publish(session, r)).weights();
     }
 
     @Override
     public Path checkpoint(long step) {
-      return Path.of(this.<LearnerActor.CheckpointWritten>ask(r -> new LearnerActor.Checkpoint(step, r)).path());
+      return Path.of(this.<LearnerActor.CheckpointWritten>ask(r -> new LearnerActor.Checkpoint(session, step, r)).path());
     }
 
     /** Starts (or resumes) the campaign on the learner; returns the version it holds. */
     public long start(String spec, String resumeFrom) {
-      return this.<LearnerActor.Started>ask(r -> new LearnerActor.Start(spec, resumeFrom, r)).version();
+      return this.<LearnerActor.Started>ask(r -> new LearnerActor.Start(spec, resumeFrom, session, r)).version();
     }
 
     private <R extends WorkerGroup.Reply> R ask(java.util.function.Function<ActorRef<R>, LearnerActor.Command> msg) {

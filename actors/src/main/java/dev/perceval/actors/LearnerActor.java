@@ -32,16 +32,21 @@ public final class LearnerActor {
 
   public interface Command extends CborSerializable {}
 
-  /** @param resumeFrom the checkpoint to continue from, or null to start from the spec's policy */
-  public record Start(String spec, String resumeFrom, ActorRef<Started> replyTo) implements Command {}
+  /**
+   * @param resumeFrom the checkpoint to continue from, or null to start from the spec's policy
+   * @param session the runner's token: later commands must carry it, so a runner that has been
+   *     superseded (its coordinator moved or restarted) cannot touch the new one's state
+   */
+  public record Start(String spec, String resumeFrom, String session, ActorRef<Started> replyTo) implements Command {}
 
   public record Started(long version, String error) implements WorkerGroup.Reply {}
 
-  public record Train(long step, List<Learner.Sample> batch, ActorRef<Trained> replyTo) implements Command {}
+  public record Train(String session, long step, List<Learner.Sample> batch, ActorRef<Trained> replyTo)
+      implements Command {}
 
   public record Trained(long version, Map<String, Double> metrics, String error) implements WorkerGroup.Reply {}
 
-  public record Publish(ActorRef<Published> replyTo) implements Command {}
+  public record Publish(String session, ActorRef<Published> replyTo) implements Command {}
 
   public record Published(WeightsRef weights, String error) implements WorkerGroup.Reply {}
 
@@ -49,7 +54,7 @@ public final class LearnerActor {
 
   public record WeightsChunk(long version, int offset, byte[] bytes, String error) implements WorkerGroup.Reply {}
 
-  public record Checkpoint(long step, ActorRef<CheckpointWritten> replyTo) implements Command {}
+  public record Checkpoint(String session, long step, ActorRef<CheckpointWritten> replyTo) implements Command {}
 
   public record CheckpointWritten(String path, String error) implements WorkerGroup.Reply {}
 
@@ -65,6 +70,7 @@ public final class LearnerActor {
   private LocalLearner learner;
   private AdamW optimizer;
   private PolicyWeights published;
+  private String session;
 
   private LearnerActor(ModelSource source) {
     this.source = source;
@@ -112,6 +118,7 @@ public final class LearnerActor {
       long version = s.resumeFrom() != null ? init.step() : 0;
       learner = new LocalLearner(init.model(), reference, optimizer, init.tokenizer(), world::task, spec,
           spec.outDir().resolve("checkpoints"), meta, version);
+      session = s.session();
       s.replyTo().tell(new Started(version, null));
       return running();
     } catch (RuntimeException e) {
@@ -125,6 +132,10 @@ public final class LearnerActor {
     return Behaviors.receive(Command.class)
         .onMessage(Start.class, this::onStart)
         .onMessage(Train.class, t -> {
+          if (!t.session().equals(session)) {
+            t.replyTo().tell(new Trained(-1, Map.of(), superseded(t.session())));
+            return Behaviors.same();
+          }
           try {
             Learner.Result r = learner.train(t.step(), t.batch());
             t.replyTo().tell(new Trained(r.version(), r.metrics(), null));
@@ -134,6 +145,10 @@ public final class LearnerActor {
           return Behaviors.same();
         })
         .onMessage(Publish.class, p -> {
+          if (!p.session().equals(session)) {
+            p.replyTo().tell(new Published(null, superseded(p.session())));
+            return Behaviors.same();
+          }
           WeightsRef ref = learner.publish();
           published = learner.weights(ref);
           p.replyTo().tell(new Published(ref, null));
@@ -141,6 +156,10 @@ public final class LearnerActor {
         })
         .onMessage(FetchWeights.class, this::onFetch)
         .onMessage(Checkpoint.class, c -> {
+          if (!c.session().equals(session)) {
+            c.replyTo().tell(new CheckpointWritten(null, superseded(c.session())));
+            return Behaviors.same();
+          }
           try {
             Path dir = learner.checkpoint(c.step());
             c.replyTo().tell(new CheckpointWritten(dir.toString(), null));
@@ -151,6 +170,10 @@ public final class LearnerActor {
         })
         .onSignal(PostStop.class, s -> release())
         .build();
+  }
+
+  private String superseded(String stale) {
+    return "runner " + stale + " has been superseded by runner " + session;
   }
 
   private Behavior<Command> onFetch(FetchWeights f) {
@@ -176,6 +199,7 @@ public final class LearnerActor {
     models.clear();
     learner = null;
     published = null;
+    session = null;
     return Behaviors.same();
   }
 }

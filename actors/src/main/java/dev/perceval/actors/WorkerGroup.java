@@ -72,6 +72,13 @@ public final class WorkerGroup<W> {
     return w;
   }
 
+  /** The first live worker (in path order), waiting until there is one. */
+  public ActorRef<W> first() {
+    ActorRef<W> w = awaitWorkers(new HashSet<>()).get(0);
+    status = "idle";
+    return w;
+  }
+
   /** Shards sent again after a worker timed out or vanished, since this group was made. */
   public int redispatched() {
     return redispatched.get();

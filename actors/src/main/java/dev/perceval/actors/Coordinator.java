@@ -1,0 +1,214 @@
+package dev.perceval.actors;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.PostStop;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.RecoveryCompleted;
+import akka.persistence.typed.javadsl.CommandHandler;
+import akka.persistence.typed.javadsl.Effect;
+import akka.persistence.typed.javadsl.EventHandler;
+import akka.persistence.typed.javadsl.EventSourcedBehavior;
+import akka.persistence.typed.javadsl.RetentionCriteria;
+import akka.persistence.typed.javadsl.SignalHandler;
+import dev.perceval.policy.grpo.CampaignSpec;
+import java.util.Map;
+
+/**
+ * Runs training campaigns, one at a time, in submission order; a cluster singleton on
+ * coordinator nodes. Every change is an event in the journal (snapshots every N events), so a
+ * coordinator that restarts, here or on another node, picks the running campaign up after its
+ * last journaled step.
+ */
+public final class Coordinator extends EventSourcedBehavior<Coordinator.Command, CampaignEvents.Event, CampaignState> {
+  public interface Command extends CborSerializable {}
+
+  /** @param spec HOCON or JSON; validated before anything is journaled */
+  public record Submit(String spec, ActorRef<Accepted> replyTo) implements Command {}
+
+  public record Accepted(String id, String error) implements CborSerializable {}
+
+  public record GetStatus(String id, ActorRef<StatusReply> replyTo) implements Command {}
+
+  /** {@code campaign} is null when the id is unknown. */
+  public record StatusReply(CampaignState.Campaign campaign, String phase) implements CborSerializable {}
+
+  public enum Action { PAUSE, RESUME, CANCEL }
+
+  public record Control(String id, Action action, ActorRef<ControlReply> replyTo) implements Command {}
+
+  /** {@code found} false: no such campaign; {@code error}: the action does not apply to its status. */
+  public record ControlReply(boolean found, CampaignState.Status status, String error) implements CborSerializable {}
+
+  /** From a runner: step {@code step} is done; the reply comes once it is journaled. */
+  public record StepDone(String id, long step, Map<String, Double> metrics, String checkpoint,
+      ActorRef<Journaled> replyTo) implements Command {}
+
+  /** {@code error}: the step was not journaled (its runner is not the current one). */
+  public record Journaled(long step, String error) implements CborSerializable {}
+
+  /** From a runner: it has stopped, on request or because of {@code error}, or because it finished. */
+  public record RunnerEnded(String id, String error, boolean onRequest) implements Command {}
+
+  /** To itself: journal that a runner took the campaign up. */
+  private record Begin(String id, long from) implements Command {}
+
+  public static final String PERSISTENCE_ID = "perceval-coordinator";
+
+  public static Behavior<Command> create(ModelSource source, CampaignRunner.Workers workers, int snapshotEvery) {
+    return Behaviors.setup(ctx -> new Coordinator(ctx, source, workers, snapshotEvery));
+  }
+
+  private final ActorContext<Command> ctx;
+  private final ModelSource source;
+  private final CampaignRunner.Workers workers;
+  private final int snapshotEvery;
+  private CampaignRunner runner;
+  private String runnerId;
+
+  private Coordinator(ActorContext<Command> ctx, ModelSource source, CampaignRunner.Workers workers, int snapshotEvery) {
+    super(PersistenceId.ofUniqueId(PERSISTENCE_ID));
+    this.ctx = ctx;
+    this.source = source;
+    this.workers = workers;
+    this.snapshotEvery = snapshotEvery;
+  }
+
+  @Override
+  public CampaignState emptyState() {
+    return CampaignState.empty();
+  }
+
+  @Override
+  public EventHandler<CampaignState, CampaignEvents.Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(CampaignState::apply);
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(snapshotEvery, 2);
+  }
+
+  @Override
+  public SignalHandler<CampaignState> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), this::startNext)
+        .onSignal(PostStop.class, (state, signal) -> stopRunner())
+        .build();
+  }
+
+  @Override
+  public CommandHandler<Command, CampaignEvents.Event, CampaignState> commandHandler() {
+    return newCommandHandlerBuilder().forAnyState()
+        .onCommand(Submit.class, this::onSubmit)
+        .onCommand(GetStatus.class, (state, c) -> {
+          CampaignState.Campaign campaign = state.campaigns().get(c.id());
+          String phase = campaign != null && c.id().equals(runnerId) && runner != null ? runner.phase() : null;
+          c.replyTo().tell(new StatusReply(campaign, phase));
+          return Effect().none();
+        })
+        .onCommand(Control.class, this::onControl)
+        .onCommand(StepDone.class, (state, c) -> {
+          CampaignState.Campaign campaign = state.campaigns().get(c.id());
+          if (!c.id().equals(runnerId) || campaign == null || c.step() != campaign.step() + 1) {
+            c.replyTo().tell(new Journaled(c.step(), "step " + c.step() + " of " + c.id() + " is not the next one"
+                + " of the current runner"));
+            return Effect().none();
+          }
+          return Effect().persist(new CampaignEvents.StepCompleted(c.id(), c.step(), c.metrics(), c.checkpoint()))
+              .thenReply(c.replyTo(), s -> new Journaled(c.step(), null));
+        })
+        .onCommand(RunnerEnded.class, this::onRunnerEnded)
+        .onCommand(Begin.class, (state, c) -> {
+          CampaignState.Campaign campaign = state.campaigns().get(c.id());
+          return campaign != null && campaign.status() == CampaignState.Status.QUEUED
+              ? Effect().persist(new CampaignEvents.Started(c.id(), c.from())) : Effect().none();
+        })
+        .build();
+  }
+
+  private Effect<CampaignEvents.Event, CampaignState> onSubmit(CampaignState state, Submit c) {
+    CampaignSpec spec;
+    try {
+      spec = CampaignSpec.parse(c.spec());
+    } catch (IllegalArgumentException e) {
+      c.replyTo().tell(new Accepted(null, e.getMessage()));
+      return Effect().none();
+    }
+    String id = String.format("c%04d-%s", state.submitted() + 1, spec.name());
+    return Effect().persist(new CampaignEvents.Submitted(id, spec.render(), System.currentTimeMillis()))
+        .thenRun(this::startNext)
+        .thenReply(c.replyTo(), s -> new Accepted(id, null));
+  }
+
+  private Effect<CampaignEvents.Event, CampaignState> onControl(CampaignState state, Control c) {
+    CampaignState.Campaign campaign = state.campaigns().get(c.id());
+    if (campaign == null) {
+      c.replyTo().tell(new ControlReply(false, null, "no campaign '" + c.id() + "'"));
+      return Effect().none();
+    }
+    CampaignState.Status st = campaign.status();
+    CampaignEvents.Event event = switch (c.action()) {
+      case PAUSE -> st == CampaignState.Status.RUNNING || st == CampaignState.Status.QUEUED
+          ? new CampaignEvents.Paused(c.id()) : null;
+      case RESUME -> st == CampaignState.Status.PAUSED ? new CampaignEvents.Resumed(c.id()) : null;
+      case CANCEL -> !campaign.finished() ? new CampaignEvents.Cancelled(c.id()) : null;
+    };
+    if (event == null) {
+      c.replyTo().tell(new ControlReply(true, st, "cannot " + c.action().name().toLowerCase() + " a campaign that is "
+          + st.name().toLowerCase()));
+      return Effect().none();
+    }
+    return Effect().persist(event).thenRun(s -> {
+      if (c.id().equals(runnerId) && c.action() != Action.RESUME) {
+        runner.requestStop();
+      }
+      startNext(s);
+    }).thenReply(c.replyTo(), s -> new ControlReply(true, s.campaigns().get(c.id()).status(), null));
+  }
+
+  private Effect<CampaignEvents.Event, CampaignState> onRunnerEnded(CampaignState state, RunnerEnded c) {
+    if (!c.id().equals(runnerId)) {
+      return Effect().none();
+    }
+    runner = null;
+    runnerId = null;
+    CampaignState.Campaign campaign = state.campaigns().get(c.id());
+    if (c.error() != null && campaign.status() == CampaignState.Status.RUNNING) {
+      return Effect().persist(new CampaignEvents.Failed(c.id(), c.error())).thenRun(this::startNext);
+    }
+    if (!c.onRequest() && campaign.status() == CampaignState.Status.RUNNING) {
+      return Effect().persist(new CampaignEvents.Completed(c.id())).thenRun(this::startNext);
+    }
+    return Effect().none().thenRun(this::startNext);
+  }
+
+  /** Starts a runner for the campaign that should run, unless one is running. */
+  private void startNext(CampaignState state) {
+    if (runner != null) {
+      return;
+    }
+    CampaignState.Campaign next = state.next();
+    if (next == null) {
+      return;
+    }
+    CampaignSpec spec = CampaignSpec.parse(next.spec());
+    if (next.status() == CampaignState.Status.QUEUED) {
+      ctx.getSelf().tell(new Begin(next.id(), next.step()));
+    }
+    runnerId = next.id();
+    runner = new CampaignRunner(ctx.getSystem(), ctx.getSelf(), workers, source, next.id(), spec, next.step(),
+        next.step() > 0 ? next.checkpoint() : null);
+    Thread t = new Thread(runner, "campaign-" + next.id());
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private void stopRunner() {
+    if (runner != null) {
+      runner.requestStop();
+    }
+  }
+}

@@ -1,0 +1,145 @@
+package dev.perceval.actors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.DispatcherSelector;
+import akka.persistence.testkit.PersistenceTestKitPlugin;
+import akka.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import akka.persistence.testkit.javadsl.PersistenceTestKit;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The coordinator's protocol and its recovery from the journal, with real samplers, verifier
+ * and learner on a tiny model: a coordinator stopped mid-campaign and started again continues
+ * after its last journaled step and ends with the numbers of an uninterrupted run.
+ */
+class CoordinatorTest {
+  @TempDir static Path dir;
+  static ActorTestKit kit;
+  static Path policy;
+  static CampaignRunner.Workers workers;
+  static ModelSource source;
+  PersistenceTestKit journal;
+
+  @BeforeAll
+  static void setUp() {
+    kit = ActorTestKit.create(PersistenceTestKitPlugin.getInstance().config()
+        .withFallback(PersistenceTestKitSnapshotPlugin.config())
+        .withFallback(ConfigFactory.parseString("akka.actor.serialize-messages = on"))
+        .withFallback(ConfigFactory.load()));
+    policy = Fixtures.policy(dir);
+    source = new ModelSource(Device.cpu(), dir.resolve("cache"));
+    DispatcherSelector models = DispatcherSelector.fromConfig("perceval.actors.model-dispatcher");
+    kit.spawn(SamplerActor.create(source, "cpu"), "sampler", models);
+    kit.spawn(VerifierActor.create(source, "cpu"), "verifier", models);
+    kit.spawn(LearnerActor.create(source), "learner", models);
+    Duration t = Duration.ofSeconds(60);
+    workers = new CampaignRunner.Workers(new WorkerGroup<>(kit.system(), SamplerActor.KEY, t),
+        new WorkerGroup<>(kit.system(), VerifierActor.KEY, t), new WorkerGroup<>(kit.system(), LearnerActor.KEY, t));
+  }
+
+  @AfterAll
+  static void tearDown() {
+    kit.shutdownTestKit();
+  }
+
+  @BeforeEach
+  void clearJournal() {
+    journal = PersistenceTestKit.create(kit.system());
+    journal.clearAll();
+  }
+
+  private ActorRef<Coordinator.Command> coordinator(String name) {
+    return kit.spawn(Coordinator.create(source, workers, 5), name);
+  }
+
+  private static CampaignState.Campaign status(ActorRef<Coordinator.Command> c, String id) {
+    TestProbe<Coordinator.StatusReply> probe = kit.createTestProbe();
+    c.tell(new Coordinator.GetStatus(id, probe.getRef()));
+    return probe.receiveMessage().campaign();
+  }
+
+  private static CampaignState.Campaign awaitStatus(ActorRef<Coordinator.Command> c, String id,
+      CampaignState.Status want, long minStep) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    while (System.nanoTime() < deadline) {
+      CampaignState.Campaign s = status(c, id);
+      if (s != null && s.status() == want && s.step() >= minStep) {
+        return s;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    throw new AssertionError("campaign " + id + " did not reach " + want + " at step " + minStep + ": " + status(c, id));
+  }
+
+  private static String submit(ActorRef<Coordinator.Command> c, String spec) {
+    TestProbe<Coordinator.Accepted> probe = kit.createTestProbe();
+    c.tell(new Coordinator.Submit(spec, probe.getRef()));
+    Coordinator.Accepted a = probe.receiveMessage(Duration.ofSeconds(10));
+    assertNull(a.error(), a.error());
+    return a.id();
+  }
+
+  @Test
+  void badSpecsAreRejectedAndUnknownIdsAreNotFound() {
+    ActorRef<Coordinator.Command> c = coordinator("coordinator-bad");
+    TestProbe<Coordinator.Accepted> probe = kit.createTestProbe();
+    c.tell(new Coordinator.Submit("steps = -1", probe.getRef()));
+    Coordinator.Accepted a = probe.receiveMessage();
+    assertNull(a.id());
+    assertTrue(a.error().contains("steps must be at least 1, got -1"), a.error());
+    assertNull(status(c, "c9999-nothing"));
+    TestProbe<Coordinator.ControlReply> control = kit.createTestProbe();
+    c.tell(new Coordinator.Control("c9999-nothing", Coordinator.Action.PAUSE, control.getRef()));
+    assertEquals(false, control.receiveMessage().found());
+    kit.stop(c);
+  }
+
+  @Test
+  void aCampaignStoppedMidwayResumesAfterItsLastJournaledStep() {
+    String spec = Fixtures.spec(policy, dir.resolve("uninterrupted"), "steps = 4, algorithm.alpha = 0.1");
+    ActorRef<Coordinator.Command> first = coordinator("coordinator-a");
+    String whole = submit(first, spec);
+    Map<String, Double> expected = awaitStatus(first, whole, CampaignState.Status.COMPLETED, 4).metrics();
+    kit.stop(first);
+
+    journal.clearAll();
+    String resumedSpec = Fixtures.spec(policy, dir.resolve("resumed"), "steps = 4, algorithm.alpha = 0.1");
+    ActorRef<Coordinator.Command> second = coordinator("coordinator-b");
+    String id = submit(second, resumedSpec);
+    awaitStatus(second, id, CampaignState.Status.RUNNING, 2);
+    kit.stop(second);
+    ActorRef<Coordinator.Command> third = coordinator("coordinator-c");
+    CampaignState.Campaign done = awaitStatus(third, id, CampaignState.Status.COMPLETED, 4);
+    assertNotNull(done.checkpoint());
+    Map<String, Double> got = done.metrics();
+    for (String k : expected.keySet()) {
+      if (!k.startsWith("timing_s/") && !k.startsWith("perf/")) {
+        assertEquals(expected.get(k), got.get(k), k);
+      }
+    }
+    long stepEvents = journal.persistedInStorage(Coordinator.PERSISTENCE_ID).stream()
+        .filter(e -> e instanceof CampaignEvents.StepCompleted s && s.id().equals(id)).count();
+    assertEquals(4, stepEvents, "every step journaled exactly once");
+    kit.stop(third);
+  }
+}
