@@ -18,9 +18,9 @@ import java.util.concurrent.ExecutionException;
  * pools. After every step the learner checkpoints and the coordinator journals the step before
  * the next one starts, so a campaign resumes exactly after its last journaled step.
  */
-final class CampaignRunner implements Runnable {
+public final class CampaignRunner implements Runnable {
   /** Shared by every campaign of a coordinator: one receptionist subscription per key. */
-  record Workers(WorkerGroup<SamplerActor.Command> samplers, WorkerGroup<VerifierActor.Command> verifiers,
+  public record Workers(WorkerGroup<SamplerActor.Command> samplers, WorkerGroup<VerifierActor.Command> verifiers,
       WorkerGroup<LearnerActor.Command> learners) {}
 
   private final ActorSystem<?> system;

@@ -35,6 +35,10 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
   /** {@code campaign} is null when the id is unknown. */
   public record StatusReply(CampaignState.Campaign campaign, String phase) implements CborSerializable {}
 
+  public record ListCampaigns(ActorRef<CampaignList> replyTo) implements Command {}
+
+  public record CampaignList(java.util.List<CampaignState.Campaign> campaigns) implements CborSerializable {}
+
   public enum Action { PAUSE, RESUME, CANCEL }
 
   public record Control(String id, Action action, ActorRef<ControlReply> replyTo) implements Command {}
@@ -110,6 +114,10 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
           return Effect().none();
         })
         .onCommand(Control.class, this::onControl)
+        .onCommand(ListCampaigns.class, (state, c) -> {
+          c.replyTo().tell(new CampaignList(state.order().stream().map(state.campaigns()::get).toList()));
+          return Effect().none();
+        })
         .onCommand(StepDone.class, (state, c) -> {
           CampaignState.Campaign campaign = state.campaigns().get(c.id());
           if (!c.id().equals(runnerId) || campaign == null || c.step() != campaign.step() + 1) {

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "perceval", mixinStandardHelpOptions = true, version = "perceval 0.1.0",
     description = "Perception-centric process reward models for GRPO and test-time scaling.",
     subcommands = {QuickstartCommand.class, DataCommand.class, SftCommand.class,
-        EvalCommand.class, PrmCommand.class, TrainCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        EvalCommand.class, PrmCommand.class, TrainCommand.class, NodeCommand.class, SubmitCommand.class,
+        StatusCommand.class, DbCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class PercevalCli extends GroupCommand {
 
   public static int execute(String... args) {

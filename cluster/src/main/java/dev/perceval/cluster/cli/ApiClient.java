@@ -1,0 +1,49 @@
+package dev.perceval.cluster.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** The CLI's side of the node HTTP API: JSON in, the server's error message out as an exception. */
+final class ApiClient {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final String base;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  ApiClient(String base) {
+    this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+  }
+
+  JsonNode post(String path, String body) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
+        .header("Content-Type", "application/hocon").POST(HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
+  JsonNode get(String path) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60)).GET().build());
+  }
+
+  private JsonNode send(HttpRequest request) {
+    try {
+      HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+      JsonNode body = r.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(r.body());
+      if (r.statusCode() >= 400) {
+        throw new IllegalArgumentException(body.path("error").asText("HTTP " + r.statusCode()));
+      }
+      return body;
+    } catch (ConnectException e) {
+      throw new IllegalStateException("no perceval node answers at " + base + " (start one with ./perceval node)");
+    } catch (IOException e) {
+      throw new IllegalStateException("request to " + base + " failed: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package dev.perceval.cluster.cli;
+
+import com.typesafe.config.Config;
+import dev.perceval.cluster.node.Node;
+import dev.perceval.cluster.node.NodeConfig;
+import dev.perceval.policy.Settings;
+import dev.perceval.policy.model.Torch;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "node", mixinStandardHelpOptions = true,
+    description = "Start a cluster node hosting the actors of its roles; runs until stopped.")
+final class NodeCommand implements Callable<Integer> {
+  @Option(names = "--roles", split = ",", description = "coordinator, learner, sampler, verifier, tts (default: all).")
+  List<String> roles;
+
+  @Option(names = "--port", description = "Remoting port (default 25520; 0 picks a free one).")
+  Integer port;
+
+  @Option(names = "--host", description = "Address other nodes reach this one at (default 127.0.0.1).")
+  String host;
+
+  @Option(names = "--seeds", split = ",", paramLabel = "HOST:PORT", description = "Seed nodes to join.")
+  List<String> seeds;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "Node config, e.g. conf/cluster.conf or conf/postgres.conf.")
+  Path config;
+
+  @Option(names = "--data-dir", description = "Where the embedded journal lives (perceval.node.data-dir).")
+  Path dataDir;
+
+  @Option(names = "--http-port", description = "HTTP API port on coordinator nodes (default 8080).")
+  Integer httpPort;
+
+  @Option(names = "--threads", description = "libtorch intra-op threads; 0 = min(2, cores).")
+  Integer threads;
+
+  @Override
+  public Integer call() throws Exception {
+    Config cfg = NodeConfig.load(new NodeConfig.Options(config, roles, port, seeds, dataDir, httpPort, host));
+    Settings settings = Settings.from(cfg.getConfig("perceval"));
+    Torch.init(threads != null && threads > 0 ? threads : settings.effectiveThreads(), false);
+    Node node = Node.start(cfg, settings.cacheDir());
+    System.out.println("node " + node.system().address() + " up with roles "
+        + cfg.getStringList("perceval.node.roles")
+        + (node.httpPort() > 0 ? "; HTTP API on " + cfg.getString("perceval.http.interface") + ":" + node.httpPort() : ""));
+    node.awaitTermination();
+    return 0;
+  }
+}

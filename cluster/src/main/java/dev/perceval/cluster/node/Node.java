@@ -1,0 +1,149 @@
+package dev.perceval.cluster.node;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.DispatcherSelector;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.cluster.typed.ClusterSingleton;
+import akka.cluster.typed.ClusterSingletonSettings;
+import akka.cluster.typed.SingletonActor;
+import akka.persistence.jdbc.testkit.javadsl.SchemaUtils;
+import com.typesafe.config.Config;
+import dev.perceval.actors.CampaignRunner;
+import dev.perceval.actors.Coordinator;
+import dev.perceval.actors.LearnerActor;
+import dev.perceval.actors.ModelSource;
+import dev.perceval.actors.SamplerActor;
+import dev.perceval.actors.VerifierActor;
+import dev.perceval.actors.WorkerGroup;
+import dev.perceval.policy.model.Torch;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running node: the ActorSystem with the actors its roles call for, the coordinator singleton
+ * (hosted on coordinator nodes, reachable from all), and on coordinator nodes the HTTP API.
+ */
+public final class Node {
+  private final ActorSystem<Void> system;
+  private final ActorRef<Coordinator.Command> coordinator;
+  private final HttpApi http;
+
+  private Node(ActorSystem<Void> system, ActorRef<Coordinator.Command> coordinator, HttpApi http) {
+    this.system = system;
+    this.coordinator = coordinator;
+    this.http = http;
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public ActorRef<Coordinator.Command> coordinator() {
+    return coordinator;
+  }
+
+  /** The HTTP port actually bound, or -1 on nodes without the API. */
+  public int httpPort() {
+    return http == null ? -1 : http.port();
+  }
+
+  public static Node start(Config config, Path cacheDir) {
+    List<String> roles = config.getStringList("perceval.node.roles");
+    List<Device> devices = devices(config.getStringList("perceval.node.devices"));
+    Path dataDir = Path.of(config.getString("perceval.node.data-dir"));
+    ActorSystem<Void> system;
+    try {
+      system = ActorSystem.create(guardian(roles, devices, cacheDir), NodeConfig.SYSTEM_NAME, config);
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("the node did not start: " + e.getMessage(), e);
+    }
+    try {
+      if (config.getString("akka-persistence-jdbc.shared-databases.perceval.profile").contains("H2")) {
+        // The embedded journal needs no set-up: its schema is made on first start.
+        SchemaUtils.createIfNotExists(system).toCompletableFuture().get(60, TimeUnit.SECONDS);
+      }
+      ActorRef<Coordinator.Command> coordinator = coordinatorProxy(system, roles, cacheDir);
+      HttpApi http = roles.contains("coordinator") ? HttpApi.start(system, coordinator, config) : null;
+      system.log().info("node up: roles {}, devices {}, data {}", roles, devices, dataDir);
+      return new Node(system, coordinator, http);
+    } catch (Exception e) {
+      system.terminate();
+      throw new IllegalStateException("the node did not start: " + WorkerGroup.describe(e), e);
+    }
+  }
+
+  private static Behavior<Void> guardian(List<String> roles, List<Device> devices, Path cacheDir) {
+    return Behaviors.setup(ctx -> {
+      DispatcherSelector models = DispatcherSelector.fromConfig("perceval.actors.model-dispatcher");
+      for (Device d : devices) {
+        ModelSource source = new ModelSource(d, cacheDir);
+        String name = d.toString().replaceAll("[^A-Za-z0-9]", "");
+        if (roles.contains("sampler")) {
+          ctx.spawn(SamplerActor.create(source, d.toString()), "sampler-" + name, models);
+        }
+        if (roles.contains("verifier")) {
+          ctx.spawn(VerifierActor.create(source, d.toString()), "verifier-" + name, models);
+        }
+      }
+      if (roles.contains("learner")) {
+        ctx.spawn(LearnerActor.create(new ModelSource(devices.get(0), cacheDir)), "learner", models);
+      }
+      return Behaviors.empty();
+    });
+  }
+
+  /** Starts the singleton on coordinator nodes; every node gets a proxy to it. */
+  private static ActorRef<Coordinator.Command> coordinatorProxy(ActorSystem<Void> system, List<String> roles,
+      Path cacheDir) {
+    Duration shard = system.settings().config().getDuration("perceval.actors.shard-timeout");
+    int snapshotEvery = system.settings().config().getInt("perceval.node.snapshot-every");
+    ModelSource source = new ModelSource(Device.cpu(), cacheDir);
+    Behavior<Coordinator.Command> behavior = Behaviors.setup(ctx -> Coordinator.create(source,
+        new CampaignRunner.Workers(new WorkerGroup<>(ctx.getSystem(), SamplerActor.KEY, shard),
+            new WorkerGroup<>(ctx.getSystem(), VerifierActor.KEY, shard),
+            new WorkerGroup<>(ctx.getSystem(), LearnerActor.KEY, shard)), snapshotEvery));
+    return ClusterSingleton.get(system).init(SingletonActor.of(behavior, "coordinator")
+        .withSettings(ClusterSingletonSettings.create(system).withRole("coordinator")));
+  }
+
+  /** {@code [cpu]}, {@code [gpu:0, ...]}, or {@code [auto]}: every visible GPU, else the CPU. */
+  static List<Device> devices(List<String> specs) {
+    List<Device> out = new ArrayList<>();
+    for (String s : specs) {
+      if (s.strip().equalsIgnoreCase("auto")) {
+        int gpus = Engine.getEngine("PyTorch").getGpuCount();
+        for (int i = 0; i < gpus; i++) {
+          out.add(Device.gpu(i));
+        }
+        if (gpus == 0) {
+          out.add(Device.cpu());
+        }
+      } else {
+        out.add(Torch.device(s));
+      }
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException("perceval.node.devices is empty (use [cpu], [gpu:0] or [auto])");
+    }
+    return out;
+  }
+
+  public void awaitTermination() throws InterruptedException {
+    system.getWhenTerminated().toCompletableFuture().join();
+  }
+
+  public void stop() {
+    if (http != null) {
+      http.stop();
+    }
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().join();
+  }
+}
