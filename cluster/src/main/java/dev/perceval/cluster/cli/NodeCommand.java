@@ -40,7 +40,9 @@ final class NodeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Config cfg = NodeConfig.load(new NodeConfig.Options(config, roles, port, seeds, dataDir, httpPort, host));
+    // A standalone node leaves the JVM when the cluster downs it, so a supervisor can restart it.
+    Config cfg = NodeConfig.load(new NodeConfig.Options(config, roles, port, seeds, dataDir, httpPort, host))
+        .withValue("akka.coordinated-shutdown.exit-jvm", com.typesafe.config.ConfigValueFactory.fromAnyRef(true));
     Settings settings = Settings.from(cfg.getConfig("perceval"));
     Torch.init(threads != null && threads > 0 ? threads : settings.effectiveThreads(), false);
     Node node = Node.start(cfg, settings.cacheDir());
