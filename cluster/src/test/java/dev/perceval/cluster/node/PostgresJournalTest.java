@@ -1,0 +1,151 @@
+package dev.perceval.cluster.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import akka.actor.typed.javadsl.AskPattern;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.perceval.actors.CampaignState;
+import dev.perceval.actors.Coordinator;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The coordinator's journal in PostgreSQL (conf/postgres.conf): a node stopped mid-campaign and
+ * started again resumes at the next step; every step is journaled exactly once and the final
+ * numbers equal the in-process run's. PostgreSQL is started (or installed) by .ci/postgres-up
+ * when it does not answer.
+ */
+class PostgresJournalTest {
+  static final String ADMIN_URL = "jdbc:postgresql://127.0.0.1:5432/test";
+  static final String DB = "perceval_journal_test";
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void postgres() throws Exception {
+    if (!answers()) {
+      Process p = new ProcessBuilder("bash", Path.of("..", ".ci", "postgres-up").toString()).inheritIO().start();
+      if (p.waitFor() != 0 || !answers()) {
+        throw new IllegalStateException("PostgreSQL does not answer on 127.0.0.1:5432 and .ci/postgres-up could not"
+            + " start it; see its message above");
+      }
+    }
+    try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", "")) {
+      c.createStatement().execute("DROP DATABASE IF EXISTS " + DB);
+      c.createStatement().execute("CREATE DATABASE " + DB);
+    }
+  }
+
+  static boolean answers() {
+    try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", "")) {
+      return c.isValid(5);
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  private Config node(Path conf, int port, int http) {
+    return NodeConfig.load(new NodeConfig.Options(conf, null, port, null, dir.resolve("data"), http, null));
+  }
+
+  private static CampaignState.Campaign status(Node n, String id) throws Exception {
+    return AskPattern.<Coordinator.Command, Coordinator.StatusReply>ask(n.coordinator(),
+        r -> new Coordinator.GetStatus(id, r), Duration.ofSeconds(10), n.system().scheduler())
+        .toCompletableFuture().get().campaign();
+  }
+
+  private static CampaignState.Campaign await(Node n, String id, CampaignState.Status want, long step) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+    CampaignState.Campaign c = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        c = status(n, id);
+      } catch (java.util.concurrent.ExecutionException e) {
+        c = null; // the singleton is still starting
+      }
+      if (c != null && c.status() == want && c.step() >= step) {
+        return c;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError(id + " did not reach " + want + " at step " + step + ": " + c);
+  }
+
+  @Test
+  void aNodeRestartedMidCampaignResumesAtTheNextStep() throws Exception {
+    Path policy = dir.resolve("policy");
+    TwoNodeCampaignTest.cli("sft", "--world", "shapes", "--steps", "3", "--out", policy.toString(), "--set",
+        "world.image-size=16", "--set", "model.patch=4", "--set", "model.d-model=32", "--set", "model.layers=1",
+        "--set", "model.heads=2", "--set", "sft.batch-size=4");
+    String spec = "name = pg, policy = \"" + policy + "\", verifier = oracle, data.world = shapes, steps = 5,"
+        + " prompts-per-step = 2, group-size = 4, rollout { max-new-tokens = 20, overlong-buffer = 4, micro-batch = 4 },"
+        + " actor.lr = 1e-3, trainer { eval-n = 8, eval-every = 0, checkpoint-every = 0 }";
+    Path specFile = dir.resolve("spec.conf");
+    Files.writeString(specFile, spec + ", out = \"" + dir.resolve("local") + "\"");
+    TwoNodeCampaignTest.cli("train", "--spec", specFile.toString());
+    List<String> evals = Files.readAllLines(dir.resolve("local/eval.csv"));
+    String[] header = evals.get(0).split(",");
+    String[] last = evals.get(evals.size() - 1).split(",");
+
+    int port = TwoNodeCampaignTest.freePort();
+    int http = TwoNodeCampaignTest.freePort();
+    Path conf = writeConf();
+    TwoNodeCampaignTest.cli("db", "init", "--config", conf.toString());
+    Node first = Node.start(node(conf, port, http), dir.resolve("cache"));
+    String id;
+    try {
+      Coordinator.Accepted a = AskPattern.<Coordinator.Command, Coordinator.Accepted>ask(first.coordinator(),
+          r -> new Coordinator.Submit(spec + ", out = \"" + dir.resolve("cluster") + "\"", r), Duration.ofSeconds(60),
+          first.system().scheduler()).toCompletableFuture().get();
+      assertNull(a.error(), a.error());
+      id = a.id();
+      await(first, id, CampaignState.Status.RUNNING, 2);
+    } finally {
+      first.stop();
+    }
+    Node second = Node.start(node(conf, port, http), dir.resolve("cache"));
+    try {
+      CampaignState.Campaign done = await(second, id, CampaignState.Status.COMPLETED, 5);
+      for (int i = 1; i < header.length; i++) {
+        assertEquals(Double.parseDouble(last[i]), done.metrics().get(header[i]), 1e-5, header[i]);
+      }
+    } finally {
+      second.stop();
+    }
+    assertEquals(Map.of("Submitted", 1, "Started", 1, "StepCompleted", 5, "Completed", 1), journaledEvents());
+  }
+
+  /** conf/postgres.conf pointed at this test's own database. */
+  private Path writeConf() throws IOException {
+    Path conf = dir.resolve("pg.conf");
+    Files.writeString(conf, "include classpath(\"conf/postgres.conf\")\n"
+        + "akka-persistence-jdbc.shared-databases.perceval.db.url = \"jdbc:postgresql://127.0.0.1:5432/" + DB + "\"\n");
+    return conf;
+  }
+
+  /** Events by kind, read from the journal table itself. */
+  private static Map<String, Integer> journaledEvents() throws SQLException {
+    Map<String, Integer> out = new java.util.TreeMap<>();
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/" + DB, "postgres", "");
+        ResultSet rs = c.createStatement().executeQuery("SELECT event_ser_manifest FROM event_journal"
+            + " WHERE persistence_id = '" + Coordinator.PERSISTENCE_ID + "'")) {
+      while (rs.next()) {
+        String m = rs.getString(1);
+        out.merge(m.substring(m.lastIndexOf('$') + 1), 1, Integer::sum);
+      }
+    }
+    return out;
+  }
+}
