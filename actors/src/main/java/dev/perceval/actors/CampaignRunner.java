@@ -90,13 +90,22 @@ public final class CampaignRunner implements Runnable {
     GrpoLoop loop = new GrpoLoop(spec, world, tok, world::task, samplers,
         penalise ? new ActorPools.Verifiers(workers.verifiers(), campaign) : null, learner);
     int every = spec.trainer().evalEvery();
+    MetricsLog steps = new MetricsLog(spec.outDir().resolve("metrics.csv"));
+    MetricsLog evals = new MetricsLog(spec.outDir().resolve("eval.csv"));
+    if (from == 0 && spec.trainer().evalN() > 0) {
+      phase = "evaluating the starting policy";
+      evals.append(0, loop.evaluate());
+    }
     for (long s = from; s < spec.steps() && !stop; s++) {
       phase = "step " + (s + 1) + " of " + spec.steps();
       GrpoLoop.StepRecord rec = loop.step(s);
       Map<String, Double> metrics = new LinkedHashMap<>(rec.metrics());
+      steps.append(s + 1, rec.metrics());
       if (s + 1 == spec.steps() || (every > 0 && (s + 1) % every == 0)) {
         phase = "evaluating after step " + (s + 1);
-        metrics.putAll(loop.evaluate());
+        Map<String, Double> eval = loop.evaluate();
+        evals.append(s + 1, eval);
+        metrics.putAll(eval);
       }
       String checkpoint = rec.checkpoint() != null ? rec.checkpoint() : learner.checkpoint(s + 1).toString();
       journal(s + 1, metrics, checkpoint);

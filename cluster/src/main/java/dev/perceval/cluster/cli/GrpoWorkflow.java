@@ -1,5 +1,6 @@
 package dev.perceval.cluster.cli;
 
+import dev.perceval.actors.MetricsLog;
 import dev.perceval.policy.grpo.CampaignSpec;
 import dev.perceval.policy.grpo.GrpoLoop;
 import dev.perceval.policy.grpo.LocalLearner;
@@ -129,14 +130,35 @@ final class GrpoWorkflow {
     if (last != null) {
       report(log, spec.steps(), last);
     }
-    Map<String, List<double[]>> train = new LinkedHashMap<>();
-    train.put("reward mean", steps.series("reward/mean"));
-    train.put("flagged rate (verifier)", steps.series("perceval/flagged_rate"));
-    train.put("held-out accuracy", evals.series("eval/accuracy"));
-    train.put("held-out hallucination rate (oracle)", evals.series("eval/hallucination_rate"));
-    Plots.lines(out.resolve("curves.png"), "GRPO " + spec.name(), "step", "rate", train);
+    plot(out, spec.name());
     log.printf(Locale.ROOT, "train %s: done; %s/{metrics.csv, eval.csv, curves.png, checkpoints/}%n", spec.name(), out);
     return new Outcome(first, last, out);
+  }
+
+  /** curves.png from the campaign's metrics.csv and eval.csv. */
+  static void plot(Path out, String name) throws IOException {
+    Map<String, List<double[]>> series = new LinkedHashMap<>();
+    series.put("reward mean", column(out.resolve("metrics.csv"), "reward/mean"));
+    series.put("flagged rate (verifier)", column(out.resolve("metrics.csv"), "perceval/flagged_rate"));
+    series.put("held-out accuracy", column(out.resolve("eval.csv"), "eval/accuracy"));
+    series.put("held-out hallucination rate (oracle)", column(out.resolve("eval.csv"), "eval/hallucination_rate"));
+    Plots.lines(out.resolve("curves.png"), "GRPO " + name, "step", "rate", series);
+  }
+
+  private static List<double[]> column(Path csv, String name) throws IOException {
+    List<double[]> out = new ArrayList<>();
+    if (!Files.exists(csv)) {
+      return out;
+    }
+    List<String> lines = Files.readAllLines(csv);
+    int col = List.of(lines.get(0).split(",")).indexOf(name);
+    for (String line : lines.subList(1, lines.size())) {
+      String[] f = line.split(",", -1);
+      if (col > 0 && col < f.length && !f[col].isEmpty()) {
+        out.add(new double[] {Double.parseDouble(f[0]), Double.parseDouble(f[col])});
+      }
+    }
+    return out;
   }
 
   private static Map<String, Double> evaluate(GrpoLoop loop, MetricsLog evals, long step, PrintStream log) {

@@ -1,76 +1,147 @@
 package dev.perceval.cluster.cli;
 
+import akka.actor.typed.javadsl.AskPattern;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.perceval.actors.CampaignState;
+import dev.perceval.actors.Coordinator;
+import dev.perceval.cluster.node.Node;
+import dev.perceval.cluster.node.NodeConfig;
 import dev.perceval.policy.io.ModelCheckpoint;
 import dev.perceval.policy.train.Evaluator;
 import dev.perceval.policy.world.DatasetIo;
 import dev.perceval.policy.world.Split;
 import dev.perceval.policy.world.World;
-import java.io.IOException;
+import dev.perceval.prm.PrmSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "quickstart", mixinStandardHelpOptions = true,
-    description = "One process, embedded defaults: prepare data, warm-start a policy, evaluate it, "
-        + "and write a summary, a loss plot and sample tasks.")
+    description = "One process, embedded defaults: prepare data, warm-start a policy, train the Perceval verifier,"
+        + " run a short Perceval-GRPO campaign through the actor system (all roles in this JVM), and write a summary.")
 final class QuickstartCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
 
   @Option(names = "--out", defaultValue = "runs/quickstart", description = "Output directory.")
   Path out;
 
-  @Option(names = "--steps", description = "SFT steps (perceval.sft.steps).")
-  Integer steps;
+  @Option(names = "--steps", defaultValue = "700", description = "SFT steps (fewer than `perceval sft` by default).")
+  int steps;
+
+  @Option(names = "--prm-steps", defaultValue = "500", description = "Verifier training steps after its warm-up.")
+  int prmSteps;
+
+  @Option(names = "--grpo-steps", defaultValue = "30", description = "Steps of the GRPO campaign.")
+  int grpoSteps;
 
   @Option(names = "--eval-n", defaultValue = "300", description = "Held-out tasks to evaluate.")
   int evalN;
 
   @Override
-  public Integer call() throws IOException {
+  public Integer call() throws Exception {
     long t0 = System.nanoTime();
     Map<String, Object> extra = new HashMap<>();
     extra.put("sft.steps", steps);
-    Context ctx = new Context(common.settings(extra));
+    // The defaults of `sft` and `prm train` take 20 minutes together; the quickstart keeps each short.
+    extra.put("prm.steps", prmSteps);
+    extra.put("prm.perception-warmup", Math.max(1, prmSteps / 2));
+    extra.put("prm.train-examples", 8000);
+    var config = common.config(extra).getConfig("perceval");
+    Context ctx = new Context(dev.perceval.policy.Settings.from(config));
     Files.createDirectories(out);
-    System.out.println("[1/4] data: building the " + ctx.settings.world().name() + " world");
+    System.out.println("[1/5] data: building the " + ctx.settings.world().name() + " world");
     World world = ctx.world();
     Path samples = out.resolve("samples");
     if (!Files.exists(samples)) {
       DatasetIo.export(Evaluator.tasks(world, Split.HELDOUT, ctx.settings.seed(), 16), samples);
     }
     System.out.println("      16 held-out sample tasks in " + samples);
-    System.out.println("[2/4] sft: warm start (imperfect on purpose)");
-    Path ckptDir = out.resolve("policy-sft");
-    List<Double> losses = Workflows.sft(ctx, world, ckptDir, false, Long.MAX_VALUE, System.out);
+    System.out.println("[2/5] sft: warm start (imperfect on purpose)");
+    Path policy = out.resolve("policy-sft");
+    List<Double> losses = Workflows.sft(ctx, world, policy, false, Long.MAX_VALUE, System.out);
     Plots.line(out.resolve("sft-loss.png"), "SFT loss", "step", "loss per token", "train", losses);
-    System.out.println("[3/4] eval: greedy decoding on held-out digits never seen in training");
-    Evaluator.Result r;
-    ModelCheckpoint.Loaded ckpt = ModelCheckpoint.load(ckptDir, ctx.device);
+    Evaluator.Result sft;
+    ModelCheckpoint.Loaded ckpt = ModelCheckpoint.load(policy, ctx.device);
     try (var model = ckpt.model()) {
-      r = Workflows.evaluate(ckpt, world, Workflows.heldOut(world, ctx.settings, Split.HELDOUT, evalN),
+      sft = Workflows.evaluate(ckpt, world, Workflows.heldOut(world, ctx.settings, Split.HELDOUT, evalN),
           ctx.settings, world.name() + "/heldout", System.out);
     }
+    System.out.println("[3/5] prm: the Perceval verifier, trained on corrupted gold and the policy's own samples");
+    Path prm = out.resolve("prm");
+    PrmSettings prmSettings = PrmSettings.from(config);
+    PrmWorkflows.train(ctx, prmSettings, world, policy, prm, System.out);
+    PrmWorkflows.evaluate(ctx, prmSettings, world, prm, policy, 300, out.resolve("prm-eval.json"), System.out);
+    System.out.println("[4/5] grpo: a Perceval-GRPO campaign through the actor system (every role in this JVM)");
+    Map<String, Double> result = campaign(ctx, policy, prm);
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("world", world.name());
     summary.put("sftSteps", ctx.settings.sft().steps());
-    summary.put("finalLoss", losses.get(losses.size() - 1));
-    summary.put("heldoutAccuracy", r.accuracy());
-    summary.put("perceptionErrorRate", r.perceptionErrorRate());
-    summary.put("hallucinationRate", r.hallucinationRate());
+    summary.put("sftHeldoutAccuracy", sft.accuracy());
+    summary.put("sftPerceptionErrorRate", sft.perceptionErrorRate());
+    summary.put("grpoSteps", grpoSteps);
+    summary.put("grpoHeldoutAccuracy", result.get("eval/accuracy"));
+    summary.put("grpoPerceptionErrorRate", result.get("eval/perception_error_rate"));
+    summary.put("grpoFlaggedRate", result.get("eval/flagged_rate"));
     summary.put("seconds", (System.nanoTime() - t0) / 1e9);
     new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(out.resolve("summary.json").toFile(), summary);
-    System.out.printf(Locale.ROOT, "[4/4] summary: held-out accuracy %.3f, perception-error rate %.3f,"
-            + " %.0f s in all; %s/{summary.json, sft-loss.png, policy-sft/}%n",
-        r.accuracy(), r.perceptionErrorRate(), (System.nanoTime() - t0) / 1e9, out);
+    System.out.printf(Locale.ROOT, "[5/5] summary: held-out accuracy %.3f after SFT, %.3f after %d GRPO steps;"
+            + " %.0f s in all; %s/{summary.json, sft-loss.png, prm-eval.json, grpo/}%n",
+        sft.accuracy(), result.getOrDefault("eval/accuracy", Double.NaN), grpoSteps,
+        (System.nanoTime() - t0) / 1e9, out);
     return 0;
+  }
+
+  /** Starts a node with every role on free ports, submits the campaign and follows it to the end. */
+  private Map<String, Double> campaign(Context ctx, Path policy, Path prm) throws Exception {
+    Path runs = out.resolve("grpo");
+    String spec = "name = quickstart, seed = " + ctx.settings.seed() + ", policy = \"" + policy.toAbsolutePath()
+        + "\", verifier = \"" + prm.toAbsolutePath() + "\", out = \"" + runs.toAbsolutePath() + "\", steps = "
+        + grpoSteps + ", data.world = " + ctx.settings.world().name()
+        + ", trainer { eval-n = " + Math.min(evalN, 200) + ", eval-every = 0, checkpoint-every = 0 }";
+    Node node = Node.start(NodeConfig.load(new NodeConfig.Options(null, null, 0, null, out.resolve("node"), 0, null)),
+        ctx.settings.cacheDir());
+    try {
+      Coordinator.Accepted accepted = AskPattern.<Coordinator.Command, Coordinator.Accepted>ask(node.coordinator(),
+          r -> new Coordinator.Submit(spec, r), Duration.ofSeconds(60), node.system().scheduler())
+          .toCompletableFuture().get();
+      if (accepted.error() != null) {
+        throw new IllegalStateException(accepted.error());
+      }
+      CampaignState.Campaign c;
+      try (ProgressBar bar = Progress.bar("grpo", grpoSteps)) {
+        do {
+          Thread.sleep(500);
+          c = AskPattern.<Coordinator.Command, Coordinator.StatusReply>ask(node.coordinator(),
+              r -> new Coordinator.GetStatus(accepted.id(), r), Duration.ofSeconds(10), node.system().scheduler())
+              .toCompletableFuture().get().campaign();
+          bar.stepTo(c.step());
+          bar.setExtraMessage(String.format(Locale.ROOT, " reward %.3f flagged %.2f",
+              c.metrics().getOrDefault("reward/mean", Double.NaN),
+              c.metrics().getOrDefault("perceval/flagged_rate", Double.NaN)));
+        } while (!c.finished());
+      }
+      if (c.status() != CampaignState.Status.COMPLETED) {
+        throw new IllegalStateException("campaign " + c.id() + " " + c.status().name().toLowerCase()
+            + (c.error() != null ? ": " + c.error() : ""));
+      }
+      GrpoWorkflow.report(System.out, c.step(), c.metrics().entrySet().stream()
+          .filter(e -> e.getKey().startsWith("eval/"))
+          .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a,
+              LinkedHashMap::new)));
+      GrpoWorkflow.plot(runs, "quickstart");
+      return c.metrics();
+    } finally {
+      node.stop();
+    }
   }
 }

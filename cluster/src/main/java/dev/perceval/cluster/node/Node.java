@@ -65,6 +65,10 @@ public final class Node {
       throw new IllegalStateException("the node did not start: " + e.getMessage(), e);
     }
     try {
+      if (config.getStringList("akka.cluster.seed-nodes").isEmpty()) {
+        akka.cluster.typed.Cluster cluster = akka.cluster.typed.Cluster.get(system);
+        cluster.manager().tell(akka.cluster.typed.Join.create(cluster.selfMember().address()));
+      }
       if (config.getString("akka-persistence-jdbc.shared-databases.perceval.profile").contains("H2")) {
         // The embedded journal needs no set-up: its schema is made on first start.
         SchemaUtils.createIfNotExists(system).toCompletableFuture().get(60, TimeUnit.SECONDS);

@@ -71,11 +71,18 @@ public final class NodeConfig {
       c = c.withValue("perceval.node.data-dir", ConfigValueFactory.fromAnyRef(o.dataDir().toString()));
     }
     if (o.httpPort() != null) {
-      checkPort("--http-port", o.httpPort(), false);
+      checkPort("--http-port", o.httpPort(), true);
       c = c.withValue("perceval.http.port", ConfigValueFactory.fromAnyRef(o.httpPort()));
     }
     Config resolved = ConfigFactory.defaultOverrides().withFallback(c).withFallback(base)
         .withFallback(ConfigFactory.defaultReference()).resolve();
+    // H2 refuses paths relative to the working directory, and the journal URL is built from this.
+    String dataDir = Path.of(resolved.getString("perceval.node.data-dir")).toAbsolutePath().normalize().toString();
+    if (!dataDir.equals(resolved.getString("perceval.node.data-dir"))) {
+      resolved = ConfigFactory.empty().withValue("perceval.node.data-dir", ConfigValueFactory.fromAnyRef(dataDir))
+          .withFallback(ConfigFactory.defaultOverrides()).withFallback(c).withFallback(base)
+          .withFallback(ConfigFactory.defaultReference()).resolve();
+    }
     List<String> roles = resolved.getStringList("perceval.node.roles");
     Config withRoles = resolved.withValue("akka.cluster.roles", ConfigValueFactory.fromIterable(roles));
     int port = withRoles.getInt("akka.remote.artery.canonical.port");
@@ -84,11 +91,7 @@ public final class NodeConfig {
     if (roles.contains("coordinator")) {
       requireFree("HTTP", withRoles.getString("perceval.http.interface"), withRoles.getInt("perceval.http.port"));
     }
-    if (withRoles.getStringList("akka.cluster.seed-nodes").isEmpty()) {
-      // A node without seeds forms its own cluster.
-      withRoles = withRoles.withValue("akka.cluster.seed-nodes", ConfigValueFactory.fromIterable(
-          List.of("akka://" + SYSTEM_NAME + "@" + host + ":" + port)));
-    }
+    // A node without seeds forms its own cluster: Node joins itself once its port is bound.
     return withRoles;
   }
 

@@ -1,4 +1,4 @@
-package dev.perceval.cluster.cli;
+package dev.perceval.actors;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,20 +15,25 @@ import java.util.Map;
  * Rows of named metrics appended to a CSV file (columns fixed by the first row) and kept in
  * memory for plots. A resumed run appends to the file it finds.
  */
-final class MetricsLog {
+public final class MetricsLog {
   private final Path file;
   private final List<String> columns = new ArrayList<>();
   private final Map<String, List<double[]>> series = new LinkedHashMap<>();
 
-  MetricsLog(Path file) {
+  public MetricsLog(Path file) {
     this.file = file;
   }
 
-  void append(long step, Map<String, Double> metrics) {
+  public void append(long step, Map<String, Double> metrics) {
     try {
       if (columns.isEmpty()) {
-        columns.addAll(metrics.keySet());
-        if (!Files.exists(file) || Files.size(file) == 0) {
+        if (Files.exists(file) && Files.size(file) > 0) {
+          // A resumed run keeps the columns the file already has.
+          String header = Files.readAllLines(file).get(0);
+          columns.addAll(List.of(header.substring(header.indexOf(',') + 1).split(",")));
+        } else {
+          columns.addAll(metrics.keySet());
+          Files.createDirectories(file.toAbsolutePath().getParent());
           Files.writeString(file, "step," + String.join(",", columns) + "\n");
         }
       }
@@ -45,7 +50,7 @@ final class MetricsLog {
   }
 
   /** The points of one metric as (step, value). */
-  List<double[]> series(String name) {
+  public List<double[]> series(String name) {
     return series.getOrDefault(name, List.of());
   }
 }
