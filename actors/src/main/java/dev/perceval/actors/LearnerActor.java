@@ -1,6 +1,7 @@
 package dev.perceval.actors;
 
 import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.PostStop;
 import akka.actor.typed.javadsl.Behaviors;
@@ -54,6 +55,11 @@ public final class LearnerActor {
 
   public record WeightsChunk(long version, int offset, byte[] bytes, String error) implements WorkerGroup.Reply {}
 
+  /** The aeron bulk path: push a published version to a receiver's endpoint. */
+  public record PushWeights(long version, AeronBulk.Endpoint to, ActorRef<WeightsPushed> replyTo) implements Command {}
+
+  public record WeightsPushed(long version, String error) implements WorkerGroup.Reply {}
+
   public record Checkpoint(String session, long step, ActorRef<CheckpointWritten> replyTo) implements Command {}
 
   public record CheckpointWritten(String path, String error) implements WorkerGroup.Reply {}
@@ -61,7 +67,7 @@ public final class LearnerActor {
   public static Behavior<Command> create(ModelSource source) {
     return Behaviors.setup(ctx -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
-      return new LearnerActor(source).idle();
+      return new LearnerActor(source, ctx.getSystem()).idle();
     });
   }
 
@@ -72,8 +78,11 @@ public final class LearnerActor {
   private PolicyWeights published;
   private String session;
 
-  private LearnerActor(ModelSource source) {
+  private final ActorSystem<?> system;
+
+  private LearnerActor(ModelSource source, ActorSystem<?> system) {
     this.source = source;
+    this.system = system;
   }
 
   private Behavior<Command> idle() {
@@ -88,6 +97,7 @@ public final class LearnerActor {
           return Behaviors.same();
         })
         .onMessage(FetchWeights.class, this::onFetch)
+        .onMessage(PushWeights.class, this::onPush)
         .onMessage(Checkpoint.class, c -> {
           c.replyTo().tell(new CheckpointWritten(null, "the learner has no campaign"));
           return Behaviors.same();
@@ -155,6 +165,7 @@ public final class LearnerActor {
           return Behaviors.same();
         })
         .onMessage(FetchWeights.class, this::onFetch)
+        .onMessage(PushWeights.class, this::onPush)
         .onMessage(Checkpoint.class, c -> {
           if (!c.session().equals(session)) {
             c.replyTo().tell(new CheckpointWritten(null, superseded(c.session())));
@@ -187,6 +198,19 @@ public final class LearnerActor {
       f.replyTo().tell(new WeightsChunk(f.version(), f.offset(),
           Arrays.copyOfRange(published.bytes(), f.offset(), f.offset() + f.length()), null));
     }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onPush(PushWeights p) {
+    if (published == null || published.version() != p.version()) {
+      p.replyTo().tell(new WeightsPushed(p.version(), "weights v" + p.version() + " are not published here"
+          + (published == null ? "" : " (latest is v" + published.version() + ")")));
+      return Behaviors.same();
+    }
+    AeronBulk.get(system).send(p.to(), p.version(), published.bytes(),
+            system.settings().config().getDuration("perceval.actors.shard-timeout"))
+        .whenComplete((ok, failure) -> p.replyTo().tell(new WeightsPushed(p.version(),
+            failure == null ? null : WorkerGroup.describe(failure))));
     return Behaviors.same();
   }
 

@@ -8,8 +8,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * The Artery bulk path: a replica pulls a published version from the learner in chunks below
- * the frame limit, then checks the whole against its sha-256.
+ * How a replica gets a published version from the learner, by {@code perceval.transport.bulk}:
+ * {@code artery} pulls it in chunks below the frame limit by ask/reply; {@code aeron} opens an
+ * {@link AeronBulk} endpoint and asks the learner to push the bytes there. Either way the whole
+ * is checked against its sha-256 before anyone uses it.
  */
 public final class WeightsFetch {
   private WeightsFetch() {}
@@ -22,6 +24,9 @@ public final class WeightsFetch {
     }
     if (w.size() > Integer.MAX_VALUE - 16) {
       return CompletableFuture.failedFuture(new IllegalStateException("weights v" + w.version() + " are too large"));
+    }
+    if (system.settings().config().getString("perceval.transport.bulk").equals("aeron")) {
+      return viaAeron(system, w);
     }
     int chunk = (int) system.settings().config().getBytes("perceval.actors.weights-chunk-bytes").longValue();
     Duration timeout = system.settings().config().getDuration("perceval.actors.shard-timeout");
@@ -44,6 +49,29 @@ public final class WeightsFetch {
           }));
     }
     return chain.thenApply(ignored -> {
+      PolicyWeights weights = new PolicyWeights(w.version(), bytes, w.sha256());
+      weights.verify();
+      return weights;
+    });
+  }
+
+  private static CompletionStage<PolicyWeights> viaAeron(ActorSystem<?> system, WeightsSource w) {
+    Duration timeout = system.settings().config().getDuration("perceval.actors.shard-timeout");
+    AeronBulk.Receiving receiving;
+    try {
+      receiving = AeronBulk.get(system).receive(w.version(), (int) w.size(), timeout);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    CompletionStage<LearnerActor.WeightsPushed> pushed = AskPattern.ask(w.learner(),
+        replyTo -> new LearnerActor.PushWeights(w.version(), receiving.endpoint(), replyTo), timeout, system.scheduler());
+    return pushed.thenCompose(p -> {
+      if (p.error() != null) {
+        receiving.bytes().cancel(false);
+        throw new IllegalStateException(p.error());
+      }
+      return receiving.bytes();
+    }).thenApply(bytes -> {
       PolicyWeights weights = new PolicyWeights(w.version(), bytes, w.sha256());
       weights.verify();
       return weights;

@@ -86,8 +86,28 @@ class ActorPoolsTest {
     CampaignSpec spec = CampaignSpec.parse(Fixtures.spec(policy, dir.resolve("run"), "algorithm.alpha = 0.1"));
     World world = ModelSourceWorlds.of(spec, policy);
     List<Map<String, Double>> local = inProcess(spec, world);
+    assertEquals(local, throughActors(kit, spec, world, "artery"));
+    assertTrue(local.get(0).get("policy/version") == 1.0);
+  }
 
-    ModelSource source = new ModelSource(Device.cpu(), dir.resolve("cache"));
+  @Test
+  void theAeronBulkPathGivesTheSameRun() {
+    CampaignSpec spec = CampaignSpec.parse(Fixtures.spec(policy, dir.resolve("run-aeron"), "algorithm.alpha = 0.1"));
+    World world = ModelSourceWorlds.of(spec, policy);
+    List<Map<String, Double>> local = inProcess(spec, world);
+    ActorTestKit aeronKit = ActorTestKit.create("aeron", ConfigFactory.parseString(
+            "akka.actor.serialize-messages = on\nperceval.transport.bulk = aeron\n"
+                + "perceval.transport.aeron.dir = \"" + dir.resolve("aeron") + "\"")
+        .withFallback(ConfigFactory.load()));
+    try {
+      assertEquals(local, throughActors(aeronKit, spec, world, "aeron"));
+    } finally {
+      aeronKit.shutdownTestKit();
+    }
+  }
+
+  private static List<Map<String, Double>> throughActors(ActorTestKit kit, CampaignSpec spec, World world, String tag) {
+    ModelSource source = new ModelSource(Device.cpu(), dir.resolve("cache-" + tag));
     DispatcherSelector models = DispatcherSelector.fromConfig("perceval.actors.model-dispatcher");
     kit.spawn(SamplerActor.create(source, "cpu"), "sampler-a", models);
     kit.spawn(SamplerActor.create(source, "cpu"), "sampler-b", models);
@@ -97,13 +117,12 @@ class ActorPoolsTest {
     WorkerGroup<VerifierActor.Command> verifiers = new WorkerGroup<>(kit.system(), VerifierActor.KEY, Duration.ofSeconds(60));
     ActorPools.RemoteLearner learner = new ActorPools.RemoteLearner(kit.system(), learnerRef, Duration.ofSeconds(60));
     assertEquals(0, learner.start(spec.render(), null));
-    ModelSource.Campaign campaign = ModelSource.Campaign.of("c1", spec);
+    ModelSource.Campaign campaign = ModelSource.Campaign.of("c-" + tag, spec);
     GrpoLoop loop = new GrpoLoop(spec, world, ModelCheckpoint.load(policy, Device.cpu()).tokenizer(), world::task,
         new ActorPools.Samplers(samplers, campaign, learnerRef, WeightsSource.initial()),
         new ActorPools.Verifiers(verifiers, campaign), learner);
     List<Map<String, Double>> actors = run(loop, spec.steps());
-    assertEquals(local, actors);
     assertEquals(2, samplers.workers().size());
-    assertTrue(local.get(0).get("policy/version") == 1.0);
+    return actors;
   }
 }
