@@ -137,10 +137,21 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
         .build();
   }
 
+  /** Refused at submission rather than failing later on a worker: every node reads these paths. */
+  private static void requireCheckpoint(String key, String path) {
+    if (!java.nio.file.Files.isRegularFile(java.nio.file.Path.of(path).resolve(dev.perceval.policy.io.Checkpoint.MANIFEST))) {
+      throw new IllegalArgumentException(key + " checkpoint '" + path + "' not found (no manifest.json there)");
+    }
+  }
+
   private Effect<CampaignEvents.Event, CampaignState> onSubmit(CampaignState state, Submit c) {
     CampaignSpec spec;
     try {
       spec = CampaignSpec.parse(c.spec());
+      requireCheckpoint("policy", spec.policy());
+      if (!spec.verifier().isEmpty() && !spec.verifier().equals("oracle")) {
+        requireCheckpoint("verifier", spec.verifier());
+      }
     } catch (IllegalArgumentException e) {
       c.replyTo().tell(new Accepted(null, e.getMessage()));
       return Effect().none();

@@ -25,7 +25,7 @@ final class DbCommand extends GroupCommand {
     @Override
     public Integer call() throws Exception {
       Config node = NodeConfig.load(new NodeConfig.Options(config, java.util.List.of("learner"), 0, null, null, null,
-          null));
+          null, 0));
       // Only the persistence plugin is needed: a local actor system, no cluster, no remoting.
       Config local = node.withValue("akka.actor.provider", ConfigValueFactory.fromAnyRef("local"));
       ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "perceval-db", local);

@@ -35,13 +35,17 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--http-port", description = "HTTP API port on coordinator nodes (default 8080).")
   Integer httpPort;
 
+  @Option(names = "--management-port", description = "akka-management port for /alive and /ready (default 8558).")
+  Integer managementPort;
+
   @Option(names = "--threads", description = "libtorch intra-op threads; 0 = min(2, cores).")
   Integer threads;
 
   @Override
   public Integer call() throws Exception {
     // A standalone node leaves the JVM when the cluster downs it, so a supervisor can restart it.
-    Config cfg = NodeConfig.load(new NodeConfig.Options(config, roles, port, seeds, dataDir, httpPort, host))
+    Config cfg = NodeConfig.load(new NodeConfig.Options(config, roles, port, seeds, dataDir, httpPort, host,
+        managementPort))
         .withValue("akka.coordinated-shutdown.exit-jvm", com.typesafe.config.ConfigValueFactory.fromAnyRef(true));
     Settings settings = Settings.from(cfg.getConfig("perceval"));
     Torch.init(threads != null && threads > 0 ? threads : settings.effectiveThreads(), false);

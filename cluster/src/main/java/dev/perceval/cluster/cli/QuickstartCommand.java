@@ -108,7 +108,7 @@ final class QuickstartCommand implements Callable<Integer> {
         + "\", verifier = \"" + prm.toAbsolutePath() + "\", out = \"" + runs.toAbsolutePath() + "\", steps = "
         + grpoSteps + ", data.world = " + ctx.settings.world().name()
         + ", trainer { eval-n = " + Math.min(evalN, 200) + ", eval-every = 0, checkpoint-every = 0 }";
-    Node node = Node.start(NodeConfig.load(new NodeConfig.Options(null, null, 0, null, out.resolve("node"), 0, null)),
+    Node node = Node.start(NodeConfig.load(new NodeConfig.Options(null, null, 0, null, out.resolve("node"), 0, null, 0)),
         ctx.settings.cacheDir());
     try {
       Coordinator.Accepted accepted = AskPattern.<Coordinator.Command, Coordinator.Accepted>ask(node.coordinator(),

@@ -69,6 +69,10 @@ public final class Node {
         akka.cluster.typed.Cluster cluster = akka.cluster.typed.Cluster.get(system);
         cluster.manager().tell(akka.cluster.typed.Join.create(cluster.selfMember().address()));
       }
+      if (config.getBoolean("perceval.node.management")) {
+        // Health (/alive) and readiness (/ready: a cluster member that is Up) for supervisors.
+        akka.management.javadsl.AkkaManagement.get(system).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      }
       if (config.getString("akka-persistence-jdbc.shared-databases.perceval.profile").contains("H2")) {
         // The embedded journal needs no set-up: its schema is made on first start.
         SchemaUtils.createIfNotExists(system).toCompletableFuture().get(60, TimeUnit.SECONDS);

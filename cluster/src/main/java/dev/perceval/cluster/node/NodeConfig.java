@@ -29,7 +29,12 @@ public final class NodeConfig {
 
   /** Options from the command line; null means "as configured". */
   public record Options(Path configFile, List<String> roles, Integer port, List<String> seeds, Path dataDir,
-      Integer httpPort, String host) {}
+      Integer httpPort, String host, Integer managementPort) {
+    public Options(Path configFile, List<String> roles, Integer port, List<String> seeds, Path dataDir,
+        Integer httpPort, String host) {
+      this(configFile, roles, port, seeds, dataDir, httpPort, host, null);
+    }
+  }
 
   public static Config load(Options o) {
     Config base = ConfigFactory.parseResources(NodeConfig.class.getClassLoader(), "conf/application.conf",
@@ -74,6 +79,10 @@ public final class NodeConfig {
       checkPort("--http-port", o.httpPort(), true);
       c = c.withValue("perceval.http.port", ConfigValueFactory.fromAnyRef(o.httpPort()));
     }
+    if (o.managementPort() != null) {
+      checkPort("--management-port", o.managementPort(), true);
+      c = c.withValue("akka.management.http.port", ConfigValueFactory.fromAnyRef(o.managementPort()));
+    }
     Config resolved = ConfigFactory.defaultOverrides().withFallback(c).withFallback(base)
         .withFallback(ConfigFactory.defaultReference()).resolve();
     // H2 refuses paths relative to the working directory, and the journal URL is built from this.
@@ -90,6 +99,10 @@ public final class NodeConfig {
     requireFree("remoting", host, port);
     if (roles.contains("coordinator")) {
       requireFree("HTTP", withRoles.getString("perceval.http.interface"), withRoles.getInt("perceval.http.port"));
+    }
+    if (withRoles.getBoolean("perceval.node.management")) {
+      requireFree("management", withRoles.getString("akka.management.http.hostname"),
+          withRoles.getInt("akka.management.http.port"));
     }
     // A node without seeds forms its own cluster: Node joins itself once its port is bound.
     return withRoles;
@@ -133,7 +146,11 @@ public final class NodeConfig {
       s.bind(new InetSocketAddress(InetAddress.getByName(host), port));
     } catch (IOException e) {
       throw new IllegalArgumentException(what + " port " + host + ":" + port + " is not available ("
-          + e.getMessage() + "); choose another with " + (what.equals("HTTP") ? "--http-port" : "--port"));
+          + e.getMessage() + "); choose another with " + switch (what) {
+            case "HTTP" -> "--http-port";
+            case "management" -> "--management-port";
+            default -> "--port";
+          });
     }
   }
 }

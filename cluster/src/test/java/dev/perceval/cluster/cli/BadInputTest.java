@@ -133,4 +133,17 @@ class BadInputTest {
     assertTrue(rows.get(1).startsWith("1,") && rows.get(2).startsWith("2,"), rows.toString());
     assertTrue(Files.exists(out.resolve("checkpoints/step-2/manifest.json")) && Files.exists(out.resolve("curves.png")));
   }
+
+  @Test
+  void nodesWithABadSeedOrABusyPortDoNotStart() throws IOException {
+    assertOneLineError(run("node", "--port", "0", "--seeds", "localhost"),
+        "bad seed address 'localhost' (expected host:port");
+    try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      int port = busy.getLocalPort();
+      assertOneLineError(run("node", "--port", String.valueOf(port), "--data-dir", tmp.resolve("n1").toString()),
+          "remoting port 127.0.0.1:" + port + " is not available");
+      assertOneLineError(run("node", "--port", "0", "--http-port", "0", "--management-port", String.valueOf(port),
+          "--data-dir", tmp.resolve("n2").toString()), "choose another with --management-port");
+    }
+  }
 }

@@ -57,7 +57,7 @@ class PostgresJournalTest {
   }
 
   private Config node(Path conf, int port, int http) {
-    return NodeConfig.load(new NodeConfig.Options(conf, null, port, null, dir.resolve("data"), http, null));
+    return NodeConfig.load(new NodeConfig.Options(conf, null, port, null, dir.resolve("data"), http, null, 0));
   }
 
   private static CampaignState.Campaign status(Node n, String id) throws Exception {

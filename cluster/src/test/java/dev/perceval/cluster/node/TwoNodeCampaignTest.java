@@ -57,9 +57,9 @@ class TwoNodeCampaignTest {
     int portB = freePort();
     String seed = "127.0.0.1:" + portA;
     Node a = Node.start(NodeConfig.load(new NodeConfig.Options(null, List.of("coordinator", "learner"), portA,
-        List.of(seed), dir.resolve("data-a"), freePort(), null)), dir.resolve("cache"));
+        List.of(seed), dir.resolve("data-a"), freePort(), null, 0)), dir.resolve("cache"));
     Node b = Node.start(NodeConfig.load(new NodeConfig.Options(null, List.of("sampler", "verifier"), portB,
-        List.of(seed), dir.resolve("data-b"), freePort(), null)), dir.resolve("cache"));
+        List.of(seed), dir.resolve("data-b"), freePort(), null, 0)), dir.resolve("cache"));
     try {
       Coordinator.Accepted accepted = AskPattern.<Coordinator.Command, Coordinator.Accepted>ask(a.coordinator(),
           r -> new Coordinator.Submit(spec + ", out = \"" + dir.resolve("cluster") + "\"", r), Duration.ofSeconds(60),
