@@ -204,7 +204,11 @@ public final class AeronBulk implements Extension {
   /** The client, attached to the host's driver; starts that driver when no live one is found. */
   private synchronized Aeron client() {
     if (aeron != null && !aeron.isClosed()) {
-      return aeron;
+      // The node that started the host's driver may have left; then a new driver is started.
+      if (CommonContext.isDriverActive(new File(dir), 1000, msg -> {})) {
+        return aeron;
+      }
+      aeron.close();
     }
     synchronized (LAUNCH_LOCK) {
       File dirFile = new File(dir);
@@ -221,9 +225,8 @@ public final class AeronBulk implements Extension {
         throw new IllegalStateException("aeron: cannot lock " + lockPath + ": " + e.getMessage(), e);
       }
     }
-    aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir)
-        .idleStrategy(new SleepingMillisIdleStrategy(config.getDuration("idle-sleep").toMillis()))
-        .errorHandler(e -> { }));
+    // The client's conductor keeps Aeron's default: it sleeps 16 ms between duty cycles.
+    aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir).errorHandler(e -> { }));
     return aeron;
   }
 

@@ -37,7 +37,7 @@ class ActorPoolsTest {
   @BeforeAll
   static void setUp() {
     // Every message is serialized even locally, so CBOR round trips are exercised too.
-    kit = ActorTestKit.create(ConfigFactory.parseString("akka.actor.serialize-messages = on")
+    kit = ActorTestKit.create(ConfigFactory.parseString("akka.actor.serialize-messages = on\nperceval.transport.bulk = artery")
         .withFallback(ConfigFactory.load()));
     policy = Fixtures.policy(dir);
   }

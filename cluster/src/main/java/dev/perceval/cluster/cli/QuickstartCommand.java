@@ -1,9 +1,7 @@
 package dev.perceval.cluster.cli;
 
-import akka.actor.typed.javadsl.AskPattern;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.perceval.actors.CampaignState;
-import dev.perceval.actors.Coordinator;
 import dev.perceval.cluster.node.Node;
 import dev.perceval.cluster.node.NodeConfig;
 import dev.perceval.policy.io.ModelCheckpoint;
@@ -14,14 +12,12 @@ import dev.perceval.policy.world.World;
 import dev.perceval.prm.PrmSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -111,29 +107,7 @@ final class QuickstartCommand implements Callable<Integer> {
     Node node = Node.start(NodeConfig.load(new NodeConfig.Options(null, null, 0, null, out.resolve("node"), 0, null, 0)),
         ctx.settings.cacheDir());
     try {
-      Coordinator.Accepted accepted = AskPattern.<Coordinator.Command, Coordinator.Accepted>ask(node.coordinator(),
-          r -> new Coordinator.Submit(spec, r), Duration.ofSeconds(60), node.system().scheduler())
-          .toCompletableFuture().get();
-      if (accepted.error() != null) {
-        throw new IllegalStateException(accepted.error());
-      }
-      CampaignState.Campaign c;
-      try (ProgressBar bar = Progress.bar("grpo", grpoSteps)) {
-        do {
-          Thread.sleep(500);
-          c = AskPattern.<Coordinator.Command, Coordinator.StatusReply>ask(node.coordinator(),
-              r -> new Coordinator.GetStatus(accepted.id(), r), Duration.ofSeconds(10), node.system().scheduler())
-              .toCompletableFuture().get().campaign();
-          bar.stepTo(c.step());
-          bar.setExtraMessage(String.format(Locale.ROOT, " reward %.3f flagged %.2f",
-              c.metrics().getOrDefault("reward/mean", Double.NaN),
-              c.metrics().getOrDefault("perceval/flagged_rate", Double.NaN)));
-        } while (!c.finished());
-      }
-      if (c.status() != CampaignState.Status.COMPLETED) {
-        throw new IllegalStateException("campaign " + c.id() + " " + c.status().name().toLowerCase()
-            + (c.error() != null ? ": " + c.error() : ""));
-      }
+      CampaignState.Campaign c = EmbeddedCampaign.run(node, spec, "grpo", grpoSteps);
       GrpoWorkflow.report(System.out, c.step(), c.metrics().entrySet().stream()
           .filter(e -> e.getKey().startsWith("eval/"))
           .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a,

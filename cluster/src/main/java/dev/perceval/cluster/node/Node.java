@@ -65,13 +65,16 @@ public final class Node {
       throw new IllegalStateException("the node did not start: " + e.getMessage(), e);
     }
     try {
-      if (config.getStringList("akka.cluster.seed-nodes").isEmpty()) {
-        akka.cluster.typed.Cluster cluster = akka.cluster.typed.Cluster.get(system);
-        cluster.manager().tell(akka.cluster.typed.Join.create(cluster.selfMember().address()));
-      }
-      if (config.getBoolean("perceval.node.management")) {
+      boolean bootstrap = config.getBoolean("perceval.node.bootstrap");
+      if (config.getBoolean("perceval.node.management") || bootstrap) {
         // Health (/alive) and readiness (/ready: a cluster member that is Up) for supervisors.
         akka.management.javadsl.AkkaManagement.get(system).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      }
+      if (bootstrap) {
+        akka.management.cluster.bootstrap.ClusterBootstrap.get(system).start();
+      } else if (config.getStringList("akka.cluster.seed-nodes").isEmpty()) {
+        akka.cluster.typed.Cluster cluster = akka.cluster.typed.Cluster.get(system);
+        cluster.manager().tell(akka.cluster.typed.Join.create(cluster.selfMember().address()));
       }
       if (config.getString("akka-persistence-jdbc.shared-databases.perceval.profile").contains("H2")) {
         // The embedded journal needs no set-up: its schema is made on first start.

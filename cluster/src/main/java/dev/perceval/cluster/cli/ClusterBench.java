@@ -1,0 +1,244 @@
+package dev.perceval.cluster.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.perceval.cluster.node.Node;
+import dev.perceval.cluster.node.NodeConfig;
+import dev.perceval.policy.grpo.CampaignSpec;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "cluster", mixinStandardHelpOptions = true,
+    description = "One campaign three ways (in this process, through the actors of one embedded node, over three"
+        + " node JVMs) and, over three JVMs, both weight bulk paths: step time, weight sync time and idle CPU per"
+        + " node, with their ratios, from one run.")
+final class ClusterBench implements Callable<Integer> {
+  private static final String[][] NODES = {{"coordinator,learner"}, {"sampler"}, {"verifier"}};
+
+  @Mixin CommonOptions common;
+
+  @Option(names = "--policy", defaultValue = "runs/quickstart/policy-sft") Path policy;
+
+  @Option(names = "--verifier", defaultValue = "runs/quickstart/prm") Path verifier;
+
+  @Option(names = "--steps", defaultValue = "6", description = "Campaign steps; the first is left out of the means.")
+  int steps;
+
+  @Option(names = "--idle-seconds", defaultValue = "10", description = "How long each node's idle CPU is sampled.")
+  int idleSeconds;
+
+  @Option(names = "--base-port", defaultValue = "25700", description = "Remoting ports of the node JVMs start here.")
+  int basePort;
+
+  @Option(names = "--out", defaultValue = "runs/bench-cluster") Path out;
+
+  @Option(names = "--node-opt", paramLabel = "-Dkey=value", description = "A JVM option for every node JVM (repeatable).")
+  List<String> nodeOpts = new ArrayList<>();
+
+  /** Mean step and sync seconds of a run (steps after the first), and the idle CPU of its nodes. */
+  record Measured(double stepS, double syncS, double evalAccuracy, List<Double> idleCores) {}
+
+  @Override
+  public Integer call() throws Exception {
+    Context ctx = new Context(common.settings(new HashMap<>()));
+    String spec = "name = bench, seed = " + ctx.settings.seed() + ", policy = \"" + policy.toAbsolutePath()
+        + "\", verifier = \"" + verifier.toAbsolutePath() + "\", steps = " + steps
+        + ", prompts-per-step = 8, group-size = 8, trainer { eval-n = 100, eval-every = 0, checkpoint-every = 0 }";
+    Files.createDirectories(out);
+    PrintStream log = System.out;
+    Map<String, Measured> results = new LinkedHashMap<>();
+
+    log.println("[1/4] in-process: the GRPO controller over local pools");
+    Path inProcess = out.resolve("in-process").toAbsolutePath();
+    GrpoWorkflow.run(ctx, CampaignSpec.parse(spec + ", out = \"" + inProcess + "\""), false, quiet());
+    results.put("in-process", measure(inProcess, List.of()));
+
+    log.println("[2/4] one node: every role in this JVM, messages through the actors");
+    Path oneNode = out.resolve("one-node").toAbsolutePath();
+    Node node = Node.start(NodeConfig.load(new NodeConfig.Options(null, null, 0, null, out.resolve("one-node-data"),
+        0, null, 0)), ctx.settings.cacheDir());
+    try {
+      EmbeddedCampaign.run(node, spec + ", out = \"" + oneNode + "\"", "one node", steps);
+    } finally {
+      node.stop();
+    }
+    results.put("one-node", measure(oneNode, List.of()));
+
+    int port = basePort;
+    for (String bulk : List.of("artery", "aeron")) {
+      log.println("[" + (bulk.equals("artery") ? 3 : 4) + "/4] three JVMs (coordinator+learner, sampler, verifier),"
+          + " transport.bulk = " + bulk);
+      results.put("three-jvms-" + bulk, threeJvms(spec, bulk, port));
+      port += 10;
+    }
+
+    Measured base = results.get("in-process");
+    log.printf(Locale.ROOT, "%n%-18s %10s %10s %10s %9s  %s%n", "setup", "step s", "vs in-proc", "sync s", "accuracy",
+        "idle CPU per node (% of a core)");
+    results.forEach((name, m) -> log.printf(Locale.ROOT, "%-18s %10.3f %9.2fx %10.3f %9.3f  %s%n", name, m.stepS(),
+        m.stepS() / base.stepS(), m.syncS(), m.evalAccuracy(),
+        m.idleCores().isEmpty() ? "-" : m.idleCores().stream().map(c -> String.format(Locale.ROOT, "%.1f", 100 * c))
+            .toList()));
+    Measured artery = results.get("three-jvms-artery");
+    Measured aeron = results.get("three-jvms-aeron");
+    log.printf(Locale.ROOT, "ratios: one node / in-process step %.2f; three JVMs / in-process step %.2f;"
+            + " aeron / artery: sync %.2f, step %.2f, idle CPU %.2f%n",
+        results.get("one-node").stepS() / base.stepS(), artery.stepS() / base.stepS(), aeron.syncS() / artery.syncS(),
+        aeron.stepS() / artery.stepS(), sum(aeron.idleCores()) / sum(artery.idleCores()));
+    new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(out.resolve("bench.json").toFile(), results);
+    log.println("written " + out.resolve("bench.json"));
+    return 0;
+  }
+
+  private Measured threeJvms(String spec, String bulk, int port) throws Exception {
+    Path dir = out.resolve("three-jvms-" + bulk).toAbsolutePath();
+    int http = port + 9;
+    List<Process> nodes = new ArrayList<>();
+    try {
+      for (int i = 0; i < NODES.length; i++) {
+        nodes.add(startNode(dir, i, NODES[i][0], port + i, port, http, bulk));
+      }
+      ApiClient api = new ApiClient("http://127.0.0.1:" + http);
+      waitFor(api, nodes, dir);
+      String id = api.post("/campaigns", spec + ", out = \"" + dir.resolve("campaign") + "\"").path("id").asText();
+      JsonNode status;
+      try (var bar = Progress.bar("3 JVMs " + bulk, steps)) {
+        do {
+          Thread.sleep(1000);
+          status = api.get("/campaigns/" + id);
+          bar.stepTo(status.path("step").asLong());
+        } while (List.of("queued", "running", "paused").contains(status.path("status").asText()));
+      }
+      if (!status.path("status").asText().equals("completed")) {
+        throw new IllegalStateException("campaign over three JVMs (" + bulk + ") ended "
+            + status.path("status").asText() + ": " + status.path("error").asText() + " (logs in " + dir + ")");
+      }
+      List<Double> idle = idleCores(nodes);
+      return measure(dir.resolve("campaign"), idle);
+    } finally {
+      for (Process p : nodes) {
+        p.destroy();
+      }
+      for (Process p : nodes) {
+        if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+      }
+    }
+  }
+
+  private Process startNode(Path dir, int i, String roles, int port, int seed, int http, String bulk)
+      throws IOException {
+    Files.createDirectories(dir);
+    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+        "-Xmx2g", "-Djava.awt.headless=true", "-Dai.djl.offline=true",
+        "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+        "-Dperceval.transport.bulk=" + bulk,
+        // One media driver directory for the host, private to this bench run.
+        "-Dperceval.transport.aeron.dir=" + dir.resolve("aeron"),
+        "-cp", System.getProperty("java.class.path")));
+    cmd.addAll(cmd.size() - 2, nodeOpts);
+    cmd.addAll(List.of(PercevalCli.class.getName(), "node",
+        "--roles", roles, "--port", String.valueOf(port), "--seeds", "127.0.0.1:" + seed,
+        "--data-dir", dir.resolve("node" + i).toString(), "--management-port", "0"));
+    if (roles.contains("coordinator")) {
+      cmd.addAll(List.of("--http-port", String.valueOf(http)));
+    }
+    if (common.threads != null) {
+      cmd.addAll(List.of("--threads", String.valueOf(common.threads)));
+    }
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("node" + i + ".log").toFile())
+        .start();
+  }
+
+  /** Until the coordinator answers and every node logged that it is up. */
+  private static void waitFor(ApiClient api, List<Process> nodes, Path dir) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    while (true) {
+      boolean up = true;
+      for (int i = 0; i < nodes.size(); i++) {
+        if (!nodes.get(i).isAlive()) {
+          throw new IllegalStateException("node " + i + " exited; see " + dir.resolve("node" + i + ".log"));
+        }
+        Path logFile = dir.resolve("node" + i + ".log");
+        up &= Files.exists(logFile) && Files.readString(logFile).contains(" up with roles ");
+      }
+      if (up) {
+        try {
+          api.get("/campaigns/none");
+        } catch (IllegalArgumentException notFound) {
+          return;
+        } catch (IllegalStateException notYet) {
+          // not answering yet
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the node JVMs did not come up in 120 s; logs in " + dir);
+      }
+      Thread.sleep(500);
+    }
+  }
+
+  /** CPU time each node process spends over the sampling window, in cores. */
+  private List<Double> idleCores(List<Process> nodes) throws InterruptedException {
+    Thread.sleep(2000);
+    long[] before = new long[nodes.size()];
+    for (int i = 0; i < nodes.size(); i++) {
+      before[i] = cpuNanos(nodes.get(i));
+    }
+    long t0 = System.nanoTime();
+    Thread.sleep(idleSeconds * 1000L);
+    double wall = System.nanoTime() - t0;
+    List<Double> cores = new ArrayList<>();
+    for (int i = 0; i < nodes.size(); i++) {
+      cores.add((cpuNanos(nodes.get(i)) - before[i]) / wall);
+    }
+    return cores;
+  }
+
+  private static long cpuNanos(Process p) {
+    return p.toHandle().info().totalCpuDuration().orElseThrow(
+        () -> new IllegalStateException("this OS does not report the CPU time of process " + p.pid())).toNanos();
+  }
+
+  private static Measured measure(Path run, List<Double> idle) throws IOException {
+    List<String> lines = Files.readAllLines(run.resolve("metrics.csv"));
+    List<String> header = List.of(lines.get(0).split(","));
+    int step = header.indexOf("timing_s/step");
+    int sync = header.indexOf("timing_s/sync");
+    double stepSum = 0;
+    double syncSum = 0;
+    int n = 0;
+    for (String line : lines.subList(Math.min(2, lines.size()), lines.size())) {
+      String[] f = line.split(",");
+      stepSum += Double.parseDouble(f[step]);
+      syncSum += Double.parseDouble(f[sync]);
+      n++;
+    }
+    List<String> evals = Files.readAllLines(run.resolve("eval.csv"));
+    int acc = List.of(evals.get(0).split(",")).indexOf("eval/accuracy");
+    double accuracy = Double.parseDouble(evals.get(evals.size() - 1).split(",")[acc]);
+    return new Measured(stepSum / Math.max(1, n), syncSum / Math.max(1, n), accuracy, idle);
+  }
+
+  private static double sum(List<Double> xs) {
+    return xs.stream().mapToDouble(Double::doubleValue).sum();
+  }
+
+  private static PrintStream quiet() {
+    return new PrintStream(java.io.OutputStream.nullOutputStream());
+  }
+}
