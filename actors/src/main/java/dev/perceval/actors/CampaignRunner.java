@@ -96,11 +96,14 @@ public final class CampaignRunner implements Runnable {
       phase = "evaluating the starting policy";
       evals.append(0, loop.evaluate());
     }
+    int redispatchedBefore = redispatched();
     for (long s = from; s < spec.steps() && !stop; s++) {
       phase = "step " + (s + 1) + " of " + spec.steps();
       GrpoLoop.StepRecord rec = loop.step(s);
       Map<String, Double> metrics = new LinkedHashMap<>(rec.metrics());
-      steps.append(s + 1, rec.metrics());
+      // Shards sent again because their worker stopped or timed out, since this runner started.
+      metrics.put("workers/redispatched", (double) (redispatched() - redispatchedBefore));
+      steps.append(s + 1, metrics);
       if (s + 1 == spec.steps() || (every > 0 && (s + 1) % every == 0)) {
         phase = "evaluating after step " + (s + 1);
         Map<String, Double> eval = loop.evaluate();
@@ -114,6 +117,10 @@ public final class CampaignRunner implements Runnable {
   }
 
   /** Waits until the coordinator has persisted the step: only then may the next one start. */
+  private int redispatched() {
+    return workers.samplers().redispatched() + workers.verifiers().redispatched();
+  }
+
   private void journal(long step, Map<String, Double> metrics, String checkpoint) {
     try {
       Coordinator.Journaled j = AskPattern.<Coordinator.Command, Coordinator.Journaled>ask(coordinator,

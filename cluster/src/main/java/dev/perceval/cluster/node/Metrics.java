@@ -29,7 +29,8 @@ final class Metrics {
       "acc", "perceval_campaign_train_accuracy",
       "perceval/flagged_rate", "perceval_campaign_flagged_rate",
       "eval/accuracy", "perceval_campaign_heldout_accuracy",
-      "timing_s/step", "perceval_campaign_step_seconds");
+      "timing_s/step", "perceval_campaign_step_seconds",
+      "workers/redispatched", "perceval_campaign_redispatched_shards");
 
   private final ActorSystem<?> system;
   private final ActorRef<Coordinator.Command> coordinator;
