@@ -12,6 +12,8 @@ import dev.perceval.policy.grpo.Rollout;
 import dev.perceval.policy.io.ModelCheckpoint;
 import dev.perceval.policy.model.TinyVlm;
 import dev.perceval.policy.model.Torch;
+import dev.perceval.policy.sampling.Generation;
+import dev.perceval.policy.sampling.Sampler;
 import dev.perceval.policy.sampling.SamplingParams;
 import dev.perceval.policy.text.Tokenizer;
 import dev.perceval.policy.world.TaskId;
@@ -43,6 +45,17 @@ public final class SamplerActor {
 
   /** The rollouts, or the reason there are none. */
   public record Sampled(List<Rollout> rollouts, long version, String sampler, String error)
+      implements WorkerGroup.Reply {}
+
+  /**
+   * Continue one question from each of several response prefixes (test-time scaling): row r
+   * decodes from {@code prompt + prefixes[r]} with {@code seeds[r]}. The image travels as float32
+   * little-endian bytes ({@link ImageBytes}); the generations hold only the new tokens.
+   */
+  public record Continue(ModelSource.Campaign campaign, WeightsSource weights, byte[] image, int[] prompt,
+      List<int[]> prefixes, long[] seeds, SamplingParams params, ActorRef<Continued> replyTo) implements Command {}
+
+  public record Continued(List<Generation> generations, long version, String sampler, String error)
       implements WorkerGroup.Reply {}
 
   /** Fetch and load a version ahead of sampling. */
@@ -81,6 +94,7 @@ public final class SamplerActor {
   private Behavior<Command> idle() {
     return Behaviors.receive(Command.class)
         .onMessage(Sample.class, this::onSample)
+        .onMessage(Continue.class, this::onContinue)
         .onMessage(LoadWeights.class, this::onLoad)
         .onSignal(akka.actor.typed.PostStop.class, s -> close())
         .build();
@@ -104,6 +118,40 @@ public final class SamplerActor {
       s.replyTo().tell(new Sampled(out, version, name, null));
     } catch (RuntimeException e) {
       s.replyTo().tell(new Sampled(List.of(), version, name, WorkerGroup.describe(e)));
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onContinue(Continue c) {
+    String error = prepare(c.campaign());
+    if (error != null) {
+      c.replyTo().tell(new Continued(List.of(), version, name, error));
+      return Behaviors.same();
+    }
+    if (c.weights().version() != version) {
+      stash.stash(c);
+      return fetching(c.weights());
+    }
+    try {
+      Torch.noGrad();
+      float[] image = ImageBytes.decode(c.image());
+      int rows = c.prefixes().size();
+      float[][] images = new float[rows][];
+      int[][] prompts = new int[rows][];
+      if (c.seeds().length != rows) {
+        throw new IllegalArgumentException(rows + " prefixes but " + c.seeds().length + " seeds");
+      }
+      for (int r = 0; r < rows; r++) {
+        images[r] = image;
+        int[] prefix = c.prefixes().get(r);
+        prompts[r] = java.util.Arrays.copyOf(c.prompt(), c.prompt().length + prefix.length);
+        System.arraycopy(prefix, 0, prompts[r], c.prompt().length, prefix.length);
+      }
+      List<Generation> out = Sampler.generate(loaded.model(), loaded.tokenizer().stop(), images, prompts, c.seeds(),
+          c.params());
+      c.replyTo().tell(new Continued(out, version, name, null));
+    } catch (RuntimeException e) {
+      c.replyTo().tell(new Continued(List.of(), version, name, WorkerGroup.describe(e)));
     }
     return Behaviors.same();
   }
@@ -174,6 +222,10 @@ public final class SamplerActor {
     return Behaviors.receive(Command.class)
         .onMessage(Sample.class, s -> {
           s.replyTo().tell(new Sampled(List.of(), version, name, error));
+          return Behaviors.same();
+        })
+        .onMessage(Continue.class, c -> {
+          c.replyTo().tell(new Continued(List.of(), version, name, error));
           return Behaviors.same();
         })
         .onMessage(LoadWeights.class, l -> {

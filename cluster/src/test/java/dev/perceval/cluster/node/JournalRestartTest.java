@@ -8,7 +8,6 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.perceval.actors.CampaignState;
 import dev.perceval.actors.Coordinator;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -18,22 +17,20 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The coordinator's journal in PostgreSQL (conf/postgres.conf): a node stopped mid-campaign and
- * started again resumes at the next step; every step is journaled exactly once and the final
- * numbers equal the in-process run's. PostgreSQL is started (or installed) by .ci/postgres-up
- * when it does not answer.
+ * The coordinator's journal in PostgreSQL (conf/postgres.conf) and in the embedded H2 default: a
+ * node stopped mid-campaign and started again resumes at the next step; every step is journaled
+ * exactly once and the final numbers equal the in-process run's. PostgreSQL is started (or
+ * installed) by .ci/postgres-up when it does not answer.
  */
-class PostgresJournalTest {
+class JournalRestartTest {
   static final String ADMIN_URL = "jdbc:postgresql://127.0.0.1:5432/test";
   static final String DB = "perceval_journal_test";
   @TempDir Path dir;
 
-  @BeforeAll
   static void postgres() throws Exception {
     if (!answers()) {
       Process p = new ProcessBuilder("bash", Path.of("..", ".ci", "postgres-up").toString()).inheritIO().start();
@@ -84,7 +81,21 @@ class PostgresJournalTest {
   }
 
   @Test
-  void aNodeRestartedMidCampaignResumesAtTheNextStep() throws Exception {
+  void onPostgresANodeRestartedMidCampaignResumesAtTheNextStep() throws Exception {
+    postgres();
+    Path conf = dir.resolve("pg.conf");
+    Files.writeString(conf, "include classpath(\"conf/postgres.conf\")\n"
+        + "akka-persistence-jdbc.shared-databases.perceval.db.url = \"jdbc:postgresql://127.0.0.1:5432/" + DB + "\"\n");
+    TwoNodeCampaignTest.cli("db", "init", "--config", conf.toString());
+    restartMidCampaign(conf, "jdbc:postgresql://127.0.0.1:5432/" + DB, "postgres");
+  }
+
+  @Test
+  void onH2ANodeRestartedMidCampaignResumesAtTheNextStep() throws Exception {
+    restartMidCampaign(null, "jdbc:h2:file:" + dir.resolve("data").toAbsolutePath() + "/journal", "perceval");
+  }
+
+  private void restartMidCampaign(Path conf, String jdbcUrl, String user) throws Exception {
     Path policy = dir.resolve("policy");
     TwoNodeCampaignTest.cli("sft", "--world", "shapes", "--steps", "3", "--out", policy.toString(), "--set",
         "world.image-size=16", "--set", "model.patch=4", "--set", "model.d-model=32", "--set", "model.layers=1",
@@ -101,8 +112,6 @@ class PostgresJournalTest {
 
     int port = TwoNodeCampaignTest.freePort();
     int http = TwoNodeCampaignTest.freePort();
-    Path conf = writeConf();
-    TwoNodeCampaignTest.cli("db", "init", "--config", conf.toString());
     Node first = Node.start(node(conf, port, http), dir.resolve("cache"));
     String id;
     try {
@@ -124,23 +133,16 @@ class PostgresJournalTest {
     } finally {
       second.stop();
     }
-    assertEquals(Map.of("Submitted", 1, "Started", 1, "StepCompleted", 5, "Completed", 1), journaledEvents());
-  }
-
-  /** conf/postgres.conf pointed at this test's own database. */
-  private Path writeConf() throws IOException {
-    Path conf = dir.resolve("pg.conf");
-    Files.writeString(conf, "include classpath(\"conf/postgres.conf\")\n"
-        + "akka-persistence-jdbc.shared-databases.perceval.db.url = \"jdbc:postgresql://127.0.0.1:5432/" + DB + "\"\n");
-    return conf;
+    assertEquals(Map.of("Submitted", 1, "Started", 1, "StepCompleted", 5, "Completed", 1),
+        journaledEvents(jdbcUrl, user));
   }
 
   /** Events by kind, read from the journal table itself. */
-  private static Map<String, Integer> journaledEvents() throws SQLException {
+  private static Map<String, Integer> journaledEvents(String url, String user) throws SQLException {
     Map<String, Integer> out = new java.util.TreeMap<>();
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/" + DB, "postgres", "");
-        ResultSet rs = c.createStatement().executeQuery("SELECT event_ser_manifest FROM event_journal"
-            + " WHERE persistence_id = '" + Coordinator.PERSISTENCE_ID + "'")) {
+    try (Connection c = DriverManager.getConnection(url, user, "");
+        ResultSet rs = c.createStatement().executeQuery("SELECT \"event_ser_manifest\" FROM \"event_journal\""
+            + " WHERE \"persistence_id\" = '" + Coordinator.PERSISTENCE_ID + "'")) {
       while (rs.next()) {
         String m = rs.getString(1);
         out.merge(m.substring(m.lastIndexOf('$') + 1), 1, Integer::sum);
