@@ -37,7 +37,7 @@ final class QuickstartCommand implements Callable<Integer> {
   @Option(names = "--prm-steps", defaultValue = "500", description = "Verifier training steps after its warm-up.")
   int prmSteps;
 
-  @Option(names = "--grpo-steps", defaultValue = "30", description = "Steps of the GRPO campaign.")
+  @Option(names = "--grpo-steps", defaultValue = "20", description = "Steps of the GRPO campaign.")
   int grpoSteps;
 
   @Option(names = "--eval-n", defaultValue = "300", description = "Held-out tasks to evaluate.")

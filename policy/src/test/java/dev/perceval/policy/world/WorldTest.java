@@ -48,6 +48,7 @@ class WorldTest {
   void goldResponsesAreRightAndEveryClaimMapsToItsFact(World world) {
     Set<String> vocab = new HashSet<>(world.vocabulary());
     Set<String> families = new HashSet<>();
+    int reflections = 0;
     for (int i = 0; i < 300; i++) {
       Task t = world.task(Split.TRAIN, 1, i);
       families.add(t.family());
@@ -56,7 +57,18 @@ class WorldTest {
       for (String w : words(t.question() + " " + t.goldResponse())) {
         assertTrue(vocab.contains(w), "'" + w + "' missing from the vocabulary: " + t.question());
       }
-      List<List<String>> segments = Answers.thinkSegments(gold);
+      List<List<String>> all = Answers.thinkSegments(gold);
+      for (int k = 0; k < all.size(); k++) {
+        if (all.get(k).get(0).equals("wait")) {
+          reflections++;
+          List<String> r = all.get(k);
+          assertTrue(world.parseClaim(r).isEmpty(), "a reflection is not a claim: " + r);
+          List<String> next = all.get(k + 1);
+          assertEquals(r.subList(r.size() - 3, r.size()), next.subList(next.size() - 3, next.size()),
+              "a reflection names the cell of the claim after it: " + t.goldResponse());
+        }
+      }
+      List<List<String>> segments = all.stream().filter(x -> !x.get(0).equals("wait")).toList();
       assertEquals(t.facts().size() + 1, segments.size());
       for (int k = 0; k < t.facts().size(); k++) {
         Optional<Fact> claim = world.parseClaim(segments.get(k));
@@ -67,6 +79,7 @@ class WorldTest {
       assertEquals(3 * 48 * 48, t.image().length);
     }
     assertEquals(new HashSet<>(world.families()), families, "every family appears");
+    assertTrue(reflections >= 15 && reflections <= 45, "about one gold response in ten reflects: " + reflections);
   }
 
   @Test

@@ -1,0 +1,144 @@
+package dev.perceval.cluster.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.perceval.policy.io.ModelCheckpoint;
+import dev.perceval.policy.model.TinyVlm;
+import dev.perceval.policy.sampling.SamplingParams;
+import dev.perceval.policy.world.Split;
+import dev.perceval.policy.world.Task;
+import dev.perceval.policy.world.World;
+import dev.perceval.prm.PercevalVerifier;
+import dev.perceval.tts.LocalTtsPolicy;
+import dev.perceval.policy.world.Reflections;
+import dev.perceval.tts.Strategies;
+import dev.perceval.tts.TtsResult;
+import dev.perceval.tts.TtsStrategy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "tts-eval", mixinStandardHelpOptions = true,
+    description = "Test-time scaling strategies on held-out tasks: accuracy and budget (generated tokens, policy"
+        + " and PRM calls) per strategy and k, as a table, JSON and PNG.")
+final class TtsEvalCommand implements Callable<Integer> {
+  @Mixin CommonOptions common;
+
+  @Option(names = "--policy", defaultValue = "runs/quickstart/policy-sft") Path policy;
+
+  @Option(names = "--verifier", defaultValue = "runs/quickstart/prm") Path verifier;
+
+  @Option(names = "--world", description = "World to draw tasks from (default: the policy's).") String world;
+
+  @Option(names = "--split", defaultValue = "heldout") String split;
+
+  @Option(names = "--n", defaultValue = "500") int n;
+
+  @Option(names = "--k", split = ",", defaultValue = "4,8,16") List<Integer> ks;
+
+  @Option(names = "--strategies", split = ",", description = "Default: every registered strategy the policy can run.")
+  List<String> strategies;
+
+  @Option(names = "--temperature", defaultValue = "1.0") float temperature;
+
+  @Option(names = "--top-p", defaultValue = "1.0") float topP;
+
+  @Option(names = "--max-new-tokens", defaultValue = "64") int maxNewTokens;
+
+  @Option(names = "--out", defaultValue = "runs/tts-eval") Path out;
+
+  @Override
+  public Integer call() throws Exception {
+    for (int k : ks) {
+      if (k < 1 || k > 64) {
+        throw new IllegalArgumentException("--k values must be in 1..64, got " + k);
+      }
+    }
+    Context ctx = new Context(common.settings(new HashMap<>()));
+    ModelCheckpoint.Loaded p = PrmWorkflows.loadKind(policy, "policy", ctx);
+    ModelCheckpoint.Loaded v = PrmWorkflows.loadKind(verifier, "verifier", ctx);
+    if (!p.tokenizer().equals(v.tokenizer())) {
+      throw new IllegalArgumentException("verifier " + verifier + " and policy " + policy + " use different vocabularies");
+    }
+    List<String> names = strategies != null ? strategies : runnable(p);
+    names.forEach(Strategies::get);
+    Files.createDirectories(out);
+    Map<String, Object> report = new LinkedHashMap<>();
+    Map<String, List<double[]>> accuracy = new LinkedHashMap<>();
+    Map<String, List<double[]>> tokens = new LinkedHashMap<>();
+    try (TinyVlm pm = p.model(); TinyVlm vm = v.model()) {
+      World w = ctx.world(world != null ? world : p.meta().getOrDefault("world", ctx.settings.world().name()),
+          pm.config().imageSize());
+      List<Task> tasks = Workflows.heldOut(w, ctx.settings, Split.parse(split), n);
+      float threshold = Float.parseFloat(v.meta().getOrDefault("threshold", "0.5"));
+      TtsStrategy.Tools tools = new TtsStrategy.Tools(
+          new LocalTtsPolicy(pm, p.tokenizer(), SamplingParams.sample(temperature, topP, maxNewTokens), 64),
+          new PercevalVerifier(vm, v.tokenizer(), w, threshold, 128), p.tokenizer());
+      System.out.printf(Locale.ROOT, "tts-eval %s/%s, n=%d, temperature %.2f, top-p %.2f, seed %d%n", w.name(), split,
+          tasks.size(), temperature, topP, ctx.settings.seed());
+      System.out.printf(Locale.ROOT, "  %-18s %4s %9s %13s %13s %10s %8s%n", "strategy", "k", "accuracy",
+          "gen tokens/q", "policy seq/q", "prm/q", "seconds");
+      for (String name : names) {
+        for (int k : ks) {
+          long t0 = System.nanoTime();
+          List<TtsResult> results = Strategies.get(name).run(tasks, k, ctx.settings.seed(), tools);
+          double seconds = (System.nanoTime() - t0) / 1e9;
+          Map<String, Object> row = summarise(tasks, results);
+          row.put("seconds", seconds);
+          report.put(name + "@" + k, row);
+          accuracy.computeIfAbsent(name, x -> new ArrayList<>()).add(new double[] {k, (double) row.get("accuracy")});
+          tokens.computeIfAbsent(name, x -> new ArrayList<>()).add(new double[] {k, (double) row.get("generatedTokens")});
+          System.out.printf(Locale.ROOT, "  %-18s %4d %9.3f %13.1f %13.2f %10.2f %8.1f%n", name, k, row.get("accuracy"),
+              row.get("generatedTokens"), row.get("policyCalls"), row.get("prmCalls"), seconds);
+        }
+      }
+    }
+    new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(out.resolve("tts-eval.json").toFile(), report);
+    Plots.lines(out.resolve("tts-accuracy.png"), "Held-out accuracy by strategy", "k", "accuracy", accuracy);
+    Plots.lines(out.resolve("tts-tokens.png"), "Generated tokens per question", "k", "tokens", tokens);
+    System.out.println("written " + out.resolve("tts-eval.json") + ", tts-accuracy.png, tts-tokens.png");
+    return 0;
+  }
+
+  /** Strategies whose needs the policy meets: truncate-thinking needs the reflection words. */
+  private static List<String> runnable(ModelCheckpoint.Loaded p) {
+    List<String> out = new ArrayList<>();
+    for (String s : Strategies.names()) {
+      if (s.equals("truncate-thinking") && !Reflections.OPENING.stream().allMatch(p.tokenizer()::contains)) {
+        System.out.println("truncate-thinking: skipped, the policy's vocabulary has no reflection words");
+        continue;
+      }
+      out.add(s);
+    }
+    return out;
+  }
+
+  private static Map<String, Object> summarise(List<Task> tasks, List<TtsResult> results) {
+    int correct = 0;
+    long generated = 0;
+    long policyCalls = 0;
+    long prmCalls = 0;
+    for (int i = 0; i < tasks.size(); i++) {
+      TtsResult r = results.get(i);
+      correct += tasks.get(i).answer().equals(r.answer()) ? 1 : 0;
+      generated += r.budget().generatedTokens();
+      policyCalls += r.budget().policyCalls();
+      prmCalls += r.budget().prmCalls();
+    }
+    double q = tasks.size();
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("accuracy", correct / q);
+    row.put("generatedTokens", generated / q);
+    row.put("policyCalls", policyCalls / q);
+    row.put("prmCalls", prmCalls / q);
+    return row;
+  }
+}

@@ -1,0 +1,31 @@
+package dev.perceval.tts;
+
+import dev.perceval.policy.text.Tokenizer;
+import dev.perceval.policy.world.Answers;
+import dev.perceval.policy.world.Task;
+import dev.perceval.prm.Verifier;
+import java.util.List;
+
+/**
+ * A test-time scaling rule. It runs a batch of questions in lockstep (one policy call per round
+ * for all of them), but each question's result depends only on that question, k and the seed.
+ */
+public interface TtsStrategy {
+  /** What a strategy works with; {@code verifier} may be null for strategies that do not verify. */
+  record Tools(TtsPolicy policy, Verifier verifier, Tokenizer tokenizer) {}
+
+  String name();
+
+  List<TtsResult> run(List<Task> tasks, int k, long seed, Tools tools);
+
+  /** The answer of a response, or null when its format does not hold. */
+  static String answer(Tokenizer tok, int[] response) {
+    return Answers.extractAnswer(tok.words(response)).orElse(null);
+  }
+
+  static int[] concat(int[] a, int[] b) {
+    int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+}
