@@ -5,6 +5,7 @@ import dev.perceval.policy.sampling.Generation;
 import dev.perceval.policy.sampling.Sampler;
 import dev.perceval.policy.sampling.SamplingParams;
 import dev.perceval.policy.text.Tokenizer;
+import dev.perceval.policy.world.Task;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,6 +21,12 @@ public final class LocalTtsPolicy implements TtsPolicy {
     this.tok = tok;
     this.params = params;
     this.batchSize = batchSize;
+  }
+
+  @Override
+  public int maxPrefix(Task task) {
+    // Keep room for a claim and the closing tags after the prefix.
+    return model.config().maxText() - tok.prompt(task.question()).length - 16;
   }
 
   @Override

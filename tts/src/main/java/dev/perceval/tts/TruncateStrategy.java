@@ -69,14 +69,17 @@ final class TruncateStrategy implements TtsStrategy {
         int[] response = responses.get(i);
         List<FlaggedClaim> flagged = flags.get(i);
         String answer = TtsStrategy.answer(tok, response);
-        if (flagged.isEmpty() || round == k - 1) {
+        FlaggedClaim earliest = flagged.stream().min(Comparator.comparingInt(FlaggedClaim::tokenStart)).orElse(null);
+        int nextLength = earliest == null ? 0 : earliest.tokenStart()
+            + (thinking ? Reflection.sentence(earliest.text()).split(" ").length : 0);
+        // Out of rounds, or no room left to continue: this response is the answer.
+        if (flagged.isEmpty() || round == k - 1 || nextLength > tools.policy().maxPrefix(tasks.get(q))) {
           rounds.get(q).add(new Round(response, prefix[q].length, flagged, -1, null, answer));
           done[q] = true;
           continue;
         }
-        FlaggedClaim first = flagged.stream().min(Comparator.comparingInt(FlaggedClaim::tokenStart)).orElseThrow();
-        int cut = first.tokenStart();
-        String reflection = thinking ? Reflection.sentence(first.text()) : null;
+        int cut = earliest.tokenStart();
+        String reflection = thinking ? Reflection.sentence(earliest.text()) : null;
         rounds.get(q).add(new Round(response, prefix[q].length, flagged, cut, reflection, answer));
         int[] kept = Arrays.copyOf(response, cut);
         prefix[q] = reflection == null ? kept : TtsStrategy.concat(kept, Reflection.tokens(tok, reflection));

@@ -13,4 +13,9 @@ public interface TtsPolicy {
   record Row(Task task, int[] prefix, long seed) {}
 
   List<Generation> generate(List<Row> rows);
+
+  /** The longest prefix a row of this task may carry and still leave room to generate. */
+  default int maxPrefix(Task task) {
+    return Integer.MAX_VALUE;
+  }
 }

@@ -25,7 +25,7 @@ class StrategiesTest {
   static final Task OTHER = new Task("t2", "digits", "digit-at", "q", null, "9", List.of(), new float[3], 1);
 
   /** Continues by a script keyed on (task, prefix text); records every prefix it was given. */
-  static final class ScriptedPolicy implements TtsPolicy {
+  static class ScriptedPolicy implements TtsPolicy {
     final Map<String, List<String>> script;
     final List<String> prefixes = new ArrayList<>();
     int calls;
@@ -107,6 +107,21 @@ class StrategiesTest {
     assertEquals(1, r.rounds().get(2).flagged().size(), "the last response is still flagged");
     assertEquals(3, r.budget().prmCalls());
     assertEquals(3, policy.calls);
+  }
+
+  @Test
+  void truncateStopsWhenThePrefixWouldLeaveNoRoomToGenerate() {
+    ScriptedPolicy roomy = new ScriptedPolicy(Map.of("t1|", List.of("<think> the digit is 7 . " + response("3")))) {
+      @Override
+      public int maxPrefix(Task task) {
+        return 5;
+      }
+    };
+    TtsResult r = Strategies.get("truncate").run(List.of(TASK), 4, 11L, new TtsStrategy.Tools(roomy, WRONG_DIGITS, TOK))
+        .get(0);
+    assertEquals(1, r.rounds().size(), "the cut at token 6 would exceed the 5 tokens of room");
+    assertEquals(-1, r.rounds().get(0).cutAt());
+    assertEquals("3", r.answer());
   }
 
   @Test

@@ -7,7 +7,9 @@ import dev.perceval.policy.sampling.SamplingParams;
 import dev.perceval.policy.world.Split;
 import dev.perceval.policy.world.Task;
 import dev.perceval.policy.world.World;
+import dev.perceval.prm.OracleVerifier;
 import dev.perceval.prm.PercevalVerifier;
+import dev.perceval.prm.Verifier;
 import dev.perceval.tts.LocalTtsPolicy;
 import dev.perceval.policy.world.Reflections;
 import dev.perceval.tts.Strategies;
@@ -34,7 +36,9 @@ final class TtsEvalCommand implements Callable<Integer> {
 
   @Option(names = "--policy", defaultValue = "runs/quickstart/policy-sft") Path policy;
 
-  @Option(names = "--verifier", defaultValue = "runs/quickstart/prm") Path verifier;
+  @Option(names = "--verifier", defaultValue = "runs/quickstart/prm",
+      description = "Perceval checkpoint, or 'oracle' (the scene-truth checker: an upper bound on generated tasks).")
+  String verifier;
 
   @Option(names = "--world", description = "World to draw tasks from (default: the policy's).") String world;
 
@@ -64,8 +68,9 @@ final class TtsEvalCommand implements Callable<Integer> {
     }
     Context ctx = new Context(common.settings(new HashMap<>()));
     ModelCheckpoint.Loaded p = PrmWorkflows.loadKind(policy, "policy", ctx);
-    ModelCheckpoint.Loaded v = PrmWorkflows.loadKind(verifier, "verifier", ctx);
-    if (!p.tokenizer().equals(v.tokenizer())) {
+    boolean oracle = verifier.equals("oracle");
+    ModelCheckpoint.Loaded v = oracle ? null : PrmWorkflows.loadKind(Path.of(verifier), "verifier", ctx);
+    if (v != null && !p.tokenizer().equals(v.tokenizer())) {
       throw new IllegalArgumentException("verifier " + verifier + " and policy " + policy + " use different vocabularies");
     }
     List<String> names = strategies != null ? strategies : runnable(p);
@@ -74,16 +79,17 @@ final class TtsEvalCommand implements Callable<Integer> {
     Map<String, Object> report = new LinkedHashMap<>();
     Map<String, List<double[]>> accuracy = new LinkedHashMap<>();
     Map<String, List<double[]>> tokens = new LinkedHashMap<>();
-    try (TinyVlm pm = p.model(); TinyVlm vm = v.model()) {
+    try (TinyVlm pm = p.model(); TinyVlm vm = oracle ? null : v.model()) {
       World w = ctx.world(world != null ? world : p.meta().getOrDefault("world", ctx.settings.world().name()),
           pm.config().imageSize());
       List<Task> tasks = Workflows.heldOut(w, ctx.settings, Split.parse(split), n);
-      float threshold = Float.parseFloat(v.meta().getOrDefault("threshold", "0.5"));
+      Verifier check = oracle ? new OracleVerifier(w, p.tokenizer()) : new PercevalVerifier(vm, v.tokenizer(), w,
+          Float.parseFloat(v.meta().getOrDefault("threshold", "0.5")), 128);
       TtsStrategy.Tools tools = new TtsStrategy.Tools(
           new LocalTtsPolicy(pm, p.tokenizer(), SamplingParams.sample(temperature, topP, maxNewTokens), 64),
-          new PercevalVerifier(vm, v.tokenizer(), w, threshold, 128), p.tokenizer());
-      System.out.printf(Locale.ROOT, "tts-eval %s/%s, n=%d, temperature %.2f, top-p %.2f, seed %d%n", w.name(), split,
-          tasks.size(), temperature, topP, ctx.settings.seed());
+          check, p.tokenizer());
+      System.out.printf(Locale.ROOT, "tts-eval %s/%s, n=%d, verifier %s, temperature %.2f, top-p %.2f, seed %d%n",
+          w.name(), split, tasks.size(), verifier, temperature, topP, ctx.settings.seed());
       System.out.printf(Locale.ROOT, "  %-18s %4s %9s %13s %13s %10s %8s%n", "strategy", "k", "accuracy",
           "gen tokens/q", "policy seq/q", "prm/q", "seconds");
       for (String name : names) {
