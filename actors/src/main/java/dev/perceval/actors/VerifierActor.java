@@ -10,10 +10,14 @@ import dev.perceval.policy.grpo.Rollout;
 import dev.perceval.policy.grpo.TokenAdvantages;
 import dev.perceval.policy.io.ModelCheckpoint;
 import dev.perceval.policy.model.Torch;
+import dev.perceval.policy.world.Task;
+import dev.perceval.policy.world.TaskId;
 import dev.perceval.policy.world.World;
+import dev.perceval.prm.FlaggedClaim;
 import dev.perceval.prm.LocalVerifierPool;
 import dev.perceval.prm.OracleVerifier;
 import dev.perceval.prm.PercevalVerifier;
+import dev.perceval.prm.Verifier;
 import java.util.List;
 
 /**
@@ -32,6 +36,15 @@ public final class VerifierActor {
   public record Verified(List<List<TokenAdvantages.Span>> spans, String verifier, String error)
       implements WorkerGroup.Reply {}
 
+  /**
+   * Flag the claims of responses to one question (test-time scaling). The question is a world
+   * task when {@code taskId} is set, else the given image (float32 bytes) and question.
+   */
+  public record Check(ModelSource.Campaign campaign, String taskId, byte[] image, String question,
+      List<int[]> responses, ActorRef<Checked> replyTo) implements Command {}
+
+  public record Checked(List<List<FlaggedClaim>> flagged, String verifier, String error) implements WorkerGroup.Reply {}
+
   public static Behavior<Command> create(ModelSource source, String device) {
     return Behaviors.setup(ctx -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
@@ -44,6 +57,8 @@ public final class VerifierActor {
   private ModelSource.Campaign campaign;
   private ModelCheckpoint.Loaded model;
   private LocalVerifierPool verifier;
+  private Verifier checker;
+  private World world;
 
   private VerifierActor(ModelSource source, String name) {
     this.source = source;
@@ -59,6 +74,18 @@ public final class VerifierActor {
             v.replyTo().tell(new Verified(verifier.verify(v.rollouts()), name, null));
           } catch (RuntimeException e) {
             v.replyTo().tell(new Verified(List.of(), name, WorkerGroup.describe(e)));
+          }
+          return Behaviors.same();
+        })
+        .onMessage(Check.class, c -> {
+          try {
+            prepare(c.campaign());
+            Torch.noGrad();
+            Task task = c.taskId() != null ? world.task(TaskId.parse(c.taskId())) : userTask(c.image(), c.question());
+            List<Task> tasks = java.util.Collections.nCopies(c.responses().size(), task);
+            c.replyTo().tell(new Checked(checker.verify(tasks, c.responses()), name, null));
+          } catch (RuntimeException e) {
+            c.replyTo().tell(new Checked(List.of(), name, WorkerGroup.describe(e)));
           }
           return Behaviors.same();
         })
@@ -80,9 +107,10 @@ public final class VerifierActor {
     ModelCheckpoint.Loaded policy = source.load(c.policy(), "policy");
     int size = policy.model().config().imageSize();
     policy.model().close();
-    World world = source.world(c.world(), size, c.families());
+    world = source.world(c.world(), size, c.families());
     if (c.verifier().equals("oracle")) {
-      verifier = new LocalVerifierPool(new OracleVerifier(world, policy.tokenizer()), world::task);
+      checker = new OracleVerifier(world, policy.tokenizer());
+      verifier = new LocalVerifierPool(checker, world::task);
     } else {
       model = source.load(c.verifier(), "verifier");
       if (!model.tokenizer().equals(policy.tokenizer())) {
@@ -91,10 +119,20 @@ public final class VerifierActor {
             + " use different vocabularies");
       }
       float threshold = Float.parseFloat(model.meta().getOrDefault("threshold", "0.5"));
-      verifier = new LocalVerifierPool(new PercevalVerifier(model.model(), model.tokenizer(), world, threshold, c.microBatch()),
-          world::task);
+      checker = new PercevalVerifier(model.model(), model.tokenizer(), world, threshold, c.microBatch());
+      verifier = new LocalVerifierPool(checker, world::task);
     }
     campaign = c;
+  }
+
+  private Task userTask(byte[] image, String question) {
+    float[] pixels = ImageBytes.decode(image);
+    int size = world.imageSize();
+    if (pixels.length != 3 * size * size) {
+      throw new IllegalArgumentException("image has " + pixels.length + " values, the verifier expects 3 x " + size
+          + " x " + size);
+    }
+    return new Task("user", world.name(), null, question, null, null, List.of(), pixels, size);
   }
 
   private void release() {
@@ -103,6 +141,7 @@ public final class VerifierActor {
       model = null;
     }
     verifier = null;
+    checker = null;
     campaign = null;
   }
 }

@@ -66,7 +66,8 @@ class SerializationTest {
     for (Class<?> c : actorClasses()) {
       boolean message = c.isRecord() && (c.getEnclosingClass() != null
           && (c.getEnclosingClass().getSimpleName().endsWith("Actor") || c.getEnclosingClass() == Coordinator.class
-              || c.getEnclosingClass() == CampaignEvents.class));
+              || c.getEnclosingClass() == CampaignEvents.class
+              || c.getEnclosingClass() == TtsSession.class));
       if (message) {
         checked++;
         if (!CborSerializable.class.isAssignableFrom(c)) {
@@ -122,6 +123,15 @@ class SerializationTest {
         new Coordinator.StepDone("c1", 2, Map.of("acc", 0.5), "runs/x/step-2", probe.getRef().unsafeUpcast()),
         new Coordinator.StatusReply(new CampaignState.Campaign("c1", "{}", CampaignState.Status.RUNNING, 2,
             Map.of("acc", 0.5), "ck", null), "step 3 of 4"),
+        new VerifierActor.Check(campaign, null, ImageBytes.encode(new float[] {0.5f}), "what ?", List.of(new int[] {4}),
+            probe.getRef().unsafeUpcast()),
+        new VerifierActor.Checked(List.of(List.of(new dev.perceval.prm.FlaggedClaim("red 3 at top left", 1, 5, 0.8,
+            null))), "v", null),
+        new TtsSession.Start(new TtsSession.Request("p", "oracle", "digits", id.toString(), null, null, "truncate", 4,
+            7L, SamplingParams.sample(1f, 1f, 32)), probe.getRef().unsafeUpcast()),
+        new TtsSession.Called(new TtsSession.Call(null, List.of(List.of()))),
+        new TtsSession.Answered(new dev.perceval.tts.TtsResult("majority", 2, List.of(new dev.perceval.tts.Round(
+            new int[] {1, 2}, 0, List.of(), -1, null, "3")), 0, "3", new dev.perceval.tts.Budget(2, 1, 0))),
         new CampaignEvents.Submitted("c1", "{\"steps\": 2}", 1L),
         new CampaignEvents.StepCompleted("c1", 2, Map.of("acc", 0.5), "ck"),
         new CampaignEvents.Failed("c1", "learner gone"),

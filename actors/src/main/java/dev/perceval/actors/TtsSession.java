@@ -1,0 +1,173 @@
+package dev.perceval.actors;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.PostStop;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.RecoveryCompleted;
+import akka.persistence.typed.javadsl.CommandHandler;
+import akka.persistence.typed.javadsl.EventHandler;
+import akka.persistence.typed.javadsl.EventSourcedBehavior;
+import akka.persistence.typed.javadsl.SignalHandler;
+import dev.perceval.policy.sampling.Generation;
+import dev.perceval.policy.sampling.SamplingParams;
+import dev.perceval.prm.FlaggedClaim;
+import dev.perceval.tts.TtsResult;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One test-time scaling request, event-sourced. Its strategy runs on a {@link TtsRunner} thread
+ * whose every policy and verifier call is journaled ({@link Called}) before the strategy sees the
+ * result. A session that restarts, here or on another node, replays those calls to its strategy
+ * (which is deterministic given them) and goes on live from the first call not journaled: no
+ * round is lost or paid for twice. The final answer stays queryable by id.
+ */
+public final class TtsSession extends EventSourcedBehavior<TtsSession.Command, TtsSession.Event, TtsSession.State> {
+  public interface Command extends CborSerializable {}
+
+  /**
+   * What to answer and how. The question is a world task when {@code taskId} is set, else the
+   * image (float32 bytes at the policy's size) and question text.
+   */
+  public record Request(String policy, String verifier, String world, String taskId, byte[] image, String question,
+      String strategy, int k, long seed, SamplingParams params) implements CborSerializable {}
+
+  public record Start(Request request, ActorRef<Status> replyTo) implements Command {}
+
+  public record Get(ActorRef<Status> replyTo) implements Command {}
+
+  /** {@code state}: none, running, done or failed; {@code calls}: policy and verifier calls journaled. */
+  public record Status(String id, String state, Request request, int calls, TtsResult result, String error)
+      implements CborSerializable {}
+
+  /** From the runner: journal one call's outcome, then acknowledge. */
+  public record Record(Call call, ActorRef<Recorded> replyTo) implements Command {}
+
+  public record Recorded(int index) implements CborSerializable {}
+
+  public record Finish(TtsResult result, String error) implements Command {}
+
+  /** A policy call's generations or a verifier call's flags (the other is null). */
+  public record Call(List<Generation> generations, List<List<FlaggedClaim>> flagged) implements CborSerializable {}
+
+  public interface Event extends CborSerializable {}
+
+  public record Started(Request request) implements Event {}
+
+  public record Called(Call call) implements Event {}
+
+  public record Answered(TtsResult result) implements Event {}
+
+  public record Failed(String error) implements Event {}
+
+  public record State(Request request, List<Call> tape, TtsResult result, String error) implements CborSerializable {
+    static final State EMPTY = new State(null, List.of(), null, null);
+
+    String name() {
+      return request == null ? "none" : result != null ? "done" : error != null ? "failed" : "running";
+    }
+
+    State apply(Event e) {
+      if (e instanceof Started s) {
+        return new State(s.request(), List.of(), null, null);
+      }
+      if (e instanceof Called c) {
+        List<Call> t = new ArrayList<>(tape);
+        t.add(c.call());
+        return new State(request, List.copyOf(t), null, null);
+      }
+      if (e instanceof Answered a) {
+        return new State(request, tape, a.result(), null);
+      }
+      return new State(request, tape, null, ((Failed) e).error());
+    }
+  }
+
+  private final String id;
+  private final ActorContext<Command> ctx;
+  private final TtsRunner.Workers workers;
+  private TtsRunner runner;
+
+  public static Behavior<Command> create(String id, TtsRunner.Workers workers) {
+    return Behaviors.setup(ctx -> new TtsSession(id, ctx, workers));
+  }
+
+  private TtsSession(String id, ActorContext<Command> ctx, TtsRunner.Workers workers) {
+    super(PersistenceId.of("tts", id));
+    this.id = id;
+    this.ctx = ctx;
+    this.workers = workers;
+  }
+
+  @Override
+  public State emptyState() {
+    return State.EMPTY;
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return (state, event) -> state.apply(event);
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), state -> {
+          if (state.name().equals("running")) {
+            startRunner(state);
+          }
+        })
+        .onSignal(PostStop.instance(), state -> stopRunner())
+        .build();
+  }
+
+  @Override
+  public CommandHandler<Command, Event, State> commandHandler() {
+    return newCommandHandlerBuilder().forAnyState()
+        .onCommand(Start.class, (state, c) -> {
+          if (state.request() != null) {
+            // Idempotent by id: a repeated request gets the session as it stands.
+            return Effect().reply(c.replyTo(), status(state));
+          }
+          return Effect().persist(new Started(c.request()))
+              .thenRun(this::startRunner)
+              .thenReply(c.replyTo(), this::status);
+        })
+        .onCommand(Get.class, (state, c) -> Effect().reply(c.replyTo(), status(state)))
+        .onCommand(Record.class, (state, c) -> {
+          if (!state.name().equals("running")) {
+            return Effect().none();
+          }
+          return Effect().persist(new Called(c.call()))
+              .thenReply(c.replyTo(), s -> new Recorded(s.tape().size() - 1));
+        })
+        .onCommand(Finish.class, (state, c) -> {
+          if (!state.name().equals("running")) {
+            return Effect().none();
+          }
+          return Effect().persist(c.error() == null ? new Answered(c.result()) : new Failed(c.error()))
+              .thenRun(s -> stopRunner());
+        })
+        .build();
+  }
+
+  private Status status(State s) {
+    return new Status(id, s.name(), s.request(), s.tape().size(), s.result(), s.error());
+  }
+
+  private void startRunner(State state) {
+    stopRunner();
+    runner = new TtsRunner(ctx.getSystem(), ctx.getSelf(), workers, state.request(), state.tape());
+    runner.start();
+  }
+
+  private void stopRunner() {
+    if (runner != null) {
+      runner.stop();
+      runner = null;
+    }
+  }
+}

@@ -1,0 +1,111 @@
+package dev.perceval.actors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.DispatcherSelector;
+import akka.persistence.testkit.PersistenceTestKitPlugin;
+import akka.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import akka.persistence.testkit.javadsl.PersistenceTestKit;
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigFactory;
+import dev.perceval.policy.sampling.SamplingParams;
+import dev.perceval.policy.world.Split;
+import dev.perceval.policy.world.TaskId;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A TTS session journals every call; recovered mid-loop it replays them and ends as an uninterrupted one. */
+class TtsSessionTest {
+  @TempDir static Path dir;
+  static ActorTestKit kit;
+  static TtsRunner.Workers workers;
+  static PersistenceTestKit journal;
+  static Path policy;
+
+  @BeforeAll
+  static void setUp() {
+    kit = ActorTestKit.create(PersistenceTestKitPlugin.getInstance().config()
+        .withFallback(PersistenceTestKitSnapshotPlugin.config())
+        .withFallback(ConfigFactory.parseString("akka.actor.serialize-messages = on"))
+        .withFallback(ConfigFactory.load()));
+    journal = PersistenceTestKit.create(kit.system());
+    policy = Fixtures.policy(dir);
+    ModelSource source = new ModelSource(Device.cpu(), dir.resolve("cache"));
+    DispatcherSelector models = DispatcherSelector.fromConfig("perceval.actors.model-dispatcher");
+    kit.spawn(SamplerActor.create(source, "cpu"), "sampler", models);
+    kit.spawn(VerifierActor.create(source, "cpu"), "verifier", models);
+    Duration t = Duration.ofSeconds(60);
+    workers = new TtsRunner.Workers(new WorkerGroup<>(kit.system(), SamplerActor.KEY, t),
+        new WorkerGroup<>(kit.system(), VerifierActor.KEY, t), source);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    kit.shutdownTestKit();
+  }
+
+  static TtsSession.Request request() {
+    return new TtsSession.Request(policy.toString(), "oracle", "shapes",
+        new TaskId("shapes", Split.HELDOUT, 7, 2).toString(), null, null, "truncate", 4, 11L,
+        SamplingParams.sample(1f, 1f, 24));
+  }
+
+  static TtsSession.Status await(ActorRef<TtsSession.Command> s) {
+    TestProbe<TtsSession.Status> probe = kit.createTestProbe();
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    while (System.nanoTime() < deadline) {
+      s.tell(new TtsSession.Get(probe.getRef()));
+      TtsSession.Status st = probe.receiveMessage();
+      if (!st.state().equals("running")) {
+        return st;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    throw new AssertionError("session still running");
+  }
+
+  @Test
+  void aSessionRecoveredMidLoopReplaysItsCallsAndEndsAsAnUninterruptedOne() throws Exception {
+    ActorRef<TtsSession.Command> a = kit.spawn(TtsSession.create("a", workers));
+    TestProbe<TtsSession.Status> probe = kit.createTestProbe();
+    a.tell(new TtsSession.Start(request(), probe.getRef()));
+    assertEquals("running", probe.receiveMessage().state());
+    TtsSession.Status done = await(a);
+    assertEquals("done", done.state(), done.error());
+    assertTrue(done.calls() >= 2, "a policy call and a verifier call at least: " + done.calls());
+    a.tell(new TtsSession.Start(request(), probe.getRef()));
+    assertEquals("done", probe.receiveMessage().state(), "a repeated start answers with the session as it is");
+
+    // The same request, crashed after its first call was journaled.
+    List<Object> events = journal.persistedInStorage("tts|a");
+    journal.persistForRecovery("tts|b", List.of(events.get(0), events.get(1)));
+    ActorRef<TtsSession.Command> b = kit.spawn(TtsSession.create("b", workers));
+    TtsSession.Status resumed = await(b);
+    assertEquals("done", resumed.state(), resumed.error());
+    ObjectMapper json = new ObjectMapper();
+    assertEquals(json.writeValueAsString(done.result()), json.writeValueAsString(resumed.result()));
+    assertEquals(events.size(), journal.persistedInStorage("tts|b").size(), "no call made twice, none lost");
+  }
+
+  @Test
+  void anUnknownSessionSaysNone() {
+    ActorRef<TtsSession.Command> s = kit.spawn(TtsSession.create("nobody", workers));
+    TestProbe<TtsSession.Status> probe = kit.createTestProbe();
+    s.tell(new TtsSession.Get(probe.getRef()));
+    assertEquals("none", probe.receiveMessage().state());
+  }
+}
