@@ -13,6 +13,26 @@ public final class ImageBytes {
     return b.array();
   }
 
+  /** A PNG or JPEG scaled to {@code size} x {@code size}, as the policy's channel-first pixels. */
+  public static float[] fromEncoded(byte[] encoded, int size) {
+    java.awt.image.BufferedImage img;
+    try {
+      img = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(encoded));
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("the image cannot be read: " + e.getMessage(), e);
+    }
+    if (img == null) {
+      throw new IllegalArgumentException("the image is not a PNG or JPEG");
+    }
+    java.awt.image.BufferedImage scaled = new java.awt.image.BufferedImage(size, size,
+        java.awt.image.BufferedImage.TYPE_INT_RGB);
+    java.awt.Graphics2D g = scaled.createGraphics();
+    g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+    g.drawImage(img, 0, 0, size, size, null);
+    g.dispose();
+    return dev.perceval.policy.world.Images.toChw(scaled);
+  }
+
   public static float[] decode(byte[] bytes) {
     if (bytes.length % 4 != 0) {
       throw new IllegalArgumentException("image bytes must be float32 values, got " + bytes.length + " bytes");

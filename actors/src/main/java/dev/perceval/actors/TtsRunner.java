@@ -24,9 +24,9 @@ import java.util.List;
  * journaled tape while it lasts, then go to sampler and verifier actors, and each live result is
  * journaled by the session before the strategy continues.
  */
-final class TtsRunner {
+public final class TtsRunner {
   /** Where live calls go. */
-  record Workers(WorkerGroup<SamplerActor.Command> samplers, WorkerGroup<VerifierActor.Command> verifiers,
+  public record Workers(WorkerGroup<SamplerActor.Command> samplers, WorkerGroup<VerifierActor.Command> verifiers,
       ModelSource source) {}
 
   private final ActorSystem<?> system;
@@ -69,7 +69,7 @@ final class TtsRunner {
       World world = workers.source().world(request.world(), imageSize, List.of());
       Task task = request.taskId() != null ? world.task(TaskId.parse(request.taskId()))
           : new Task("user", world.name(), null, request.question(), null, null, List.of(),
-              ImageBytes.decode(request.image()), imageSize);
+              ImageBytes.fromEncoded(request.image(), imageSize), imageSize);
       ModelSource.Campaign model = new ModelSource.Campaign("tts", request.policy(), request.verifier(),
           request.world(), List.of(), 64);
       byte[] image = ImageBytes.encode(task.image());

@@ -26,11 +26,15 @@ import java.util.List;
  * round is lost or paid for twice. The final answer stays queryable by id.
  */
 public final class TtsSession extends EventSourcedBehavior<TtsSession.Command, TtsSession.Event, TtsSession.State> {
+  /** Sessions are sharded by request id over the nodes with the {@code tts} role. */
+  public static final akka.cluster.sharding.typed.javadsl.EntityTypeKey<Command> TYPE =
+      akka.cluster.sharding.typed.javadsl.EntityTypeKey.create(Command.class, "tts-session");
+
   public interface Command extends CborSerializable {}
 
   /**
    * What to answer and how. The question is a world task when {@code taskId} is set, else the
-   * image (float32 bytes at the policy's size) and question text.
+   * image (PNG or JPEG bytes, scaled to the policy's size) and the question text.
    */
   public record Request(String policy, String verifier, String world, String taskId, byte[] image, String question,
       String strategy, int k, long seed, SamplingParams params) implements CborSerializable {}

@@ -2,6 +2,7 @@ package dev.perceval.tts;
 
 import dev.perceval.policy.text.Tokenizer;
 import dev.perceval.policy.world.Reflections;
+import java.util.List;
 
 /**
  * What truncate-thinking appends after a cut: the world's reflection on the flagged claim
@@ -13,6 +14,21 @@ final class Reflection {
 
   static String sentence(String claim) {
     return Reflections.sentence(claim) + " .";
+  }
+
+  /**
+   * The prefix without a reflection it ends with: when the claim right after a reflection is
+   * flagged again, the new reflection replaces the old one instead of piling up behind it.
+   */
+  static int[] withoutTrailing(Tokenizer tok, int[] prefix) {
+    List<String> words = tok.words(prefix);
+    int start = words.lastIndexOf(Reflections.OPENING.get(0));
+    if (start < 0 || !words.get(words.size() - 1).equals(".")
+        || !words.subList(start, words.size() - 1).equals(
+            List.of(Reflections.sentence(String.join(" ", words.subList(start, words.size() - 1))).split(" ")))) {
+      return prefix;
+    }
+    return java.util.Arrays.copyOf(prefix, start);
   }
 
   /** Its token ids, or a clear error when the policy was trained without these words. */

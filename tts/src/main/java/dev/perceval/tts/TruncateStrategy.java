@@ -70,8 +70,10 @@ final class TruncateStrategy implements TtsStrategy {
         List<FlaggedClaim> flagged = flags.get(i);
         String answer = TtsStrategy.answer(tok, response);
         FlaggedClaim earliest = flagged.stream().min(Comparator.comparingInt(FlaggedClaim::tokenStart)).orElse(null);
-        int nextLength = earliest == null ? 0 : earliest.tokenStart()
-            + (thinking ? Reflection.sentence(earliest.text()).split(" ").length : 0);
+        int nextLength = earliest == null ? 0 : thinking
+            ? Reflection.withoutTrailing(tok, Arrays.copyOf(response, earliest.tokenStart())).length
+                + Reflection.sentence(earliest.text()).split(" ").length
+            : earliest.tokenStart();
         // Out of rounds, or no room left to continue: this response is the answer.
         if (flagged.isEmpty() || round == k - 1 || nextLength > tools.policy().maxPrefix(tasks.get(q))) {
           rounds.get(q).add(new Round(response, prefix[q].length, flagged, -1, null, answer));
@@ -82,7 +84,8 @@ final class TruncateStrategy implements TtsStrategy {
         String reflection = thinking ? Reflection.sentence(earliest.text()) : null;
         rounds.get(q).add(new Round(response, prefix[q].length, flagged, cut, reflection, answer));
         int[] kept = Arrays.copyOf(response, cut);
-        prefix[q] = reflection == null ? kept : TtsStrategy.concat(kept, Reflection.tokens(tok, reflection));
+        prefix[q] = reflection == null ? kept
+            : TtsStrategy.concat(Reflection.withoutTrailing(tok, kept), Reflection.tokens(tok, reflection));
       }
     }
     List<TtsResult> out = new ArrayList<>();

@@ -148,6 +148,20 @@ class StrategiesTest {
   }
 
   @Test
+  void aNewReflectionReplacesOneThePrefixEndsWith() {
+    String reflection = "wait , let me look again .";
+    ScriptedPolicy policy = new ScriptedPolicy(Map.of(
+        "t1|", List.of("<think> " + response("3")),
+        "t1|<think> " + reflection, List.of(response("9"))));
+    TtsResult r = Strategies.get("truncate-thinking").run(List.of(TASK), 3, 5L,
+        new TtsStrategy.Tools(policy, WRONG_DIGITS, TOK)).get(0);
+    assertEquals(3, r.rounds().size());
+    assertEquals(List.of("t1|", "t1|<think> " + reflection, "t1|<think> " + reflection), policy.prefixes);
+    assertArrayEquals(TOK.encode("<think> the digit is"),
+        Reflection.withoutTrailing(TOK, TOK.encode("<think> the digit is")), "no reflection at the end: unchanged");
+  }
+
+  @Test
   void majorityBreaksTiesByFirstAppearanceAndIgnoresMalformedAnswers() {
     assertEquals(0, MajorityStrategy.vote(Arrays.asList("a", "b", "b", "a")));
     assertEquals(2, MajorityStrategy.vote(Arrays.asList(null, "b", "c", "c")));

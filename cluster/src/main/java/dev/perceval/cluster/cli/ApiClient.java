@@ -34,7 +34,10 @@ final class ApiClient {
       HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
       JsonNode body = r.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(r.body());
       if (r.statusCode() >= 400) {
-        throw new IllegalArgumentException(body.path("error").asText("HTTP " + r.statusCode()));
+        JsonNode error = body.path("error");
+        // OpenAI-shaped errors nest the message; the campaign API's is a string.
+        String message = error.isObject() ? error.path("message").asText() : error.asText();
+        throw new IllegalArgumentException(message.isEmpty() ? "HTTP " + r.statusCode() : message);
       }
       return body;
     } catch (ConnectException e) {

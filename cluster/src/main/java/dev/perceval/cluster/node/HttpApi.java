@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import dev.perceval.actors.CampaignState;
 import dev.perceval.actors.Coordinator;
+import dev.perceval.actors.TtsSession;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -36,17 +37,24 @@ public final class HttpApi extends AllDirectives {
   private final ActorRef<Coordinator.Command> coordinator;
   private final Duration timeout = Duration.ofSeconds(30);
   private final Metrics metrics;
+  private final TtsApi tts;
+  private final java.util.concurrent.ExecutorService blocking = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "perceval-tts-http");
+    t.setDaemon(true);
+    return t;
+  });
   private ServerBinding binding;
 
-  private HttpApi(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator) {
+  private HttpApi(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator, Config config) {
     this.system = system;
     this.coordinator = coordinator;
+    this.tts = new TtsApi(system, config);
     this.metrics = new Metrics(system, coordinator);
   }
 
   static HttpApi start(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator, Config config)
       throws Exception {
-    HttpApi api = new HttpApi(system, coordinator);
+    HttpApi api = new HttpApi(system, coordinator, config);
     String host = config.getString("perceval.http.interface");
     int port = config.getInt("perceval.http.port");
     api.binding = Http.get(system).newServerAt(host, port).bind(api.routes())
@@ -71,8 +79,38 @@ public final class HttpApi extends AllDirectives {
             pathPrefix(PathMatchers.segment(), id -> concat(
                 pathEnd(() -> get(() -> completeWithFuture(status(id)))),
                 path(PathMatchers.segment(), action -> post(() -> completeWithFuture(control(id, action)))))))),
+        path(PathMatchers.segment("v1").slash("chat").slash("completions"), () -> post(() -> entity(
+            akka.http.javadsl.unmarshalling.Unmarshaller.entityToString(), body -> completeWithFuture(
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> chat(body), blocking))))),
+        pathPrefix("tts", () -> path(PathMatchers.segment(), id -> get(() -> completeWithFuture(
+            tts.session(id).<TtsSession.Status>ask(TtsSession.Get::new, timeout).thenApply(s -> s.state().equals("none")
+                ? json(StatusCodes.NOT_FOUND, Map.of("error", "no TTS request '" + id + "'"))
+                : json(StatusCodes.OK, tts.view(id, s))))))),
         path("metrics", () -> get(() -> completeWithFuture(metrics.scrape()))),
         path("healthz", () -> get(() -> complete(StatusCodes.OK, "ok"))));
+  }
+
+  private HttpResponse chat(String body) {
+    TtsSession.Request request;
+    try {
+      request = tts.parse(body);
+    } catch (TtsApi.BadRequest e) {
+      return json(StatusCodes.BAD_REQUEST, Map.of("error", Map.of("message", e.getMessage(), "type",
+          "invalid_request_error")));
+    }
+    String id = TtsApi.newId();
+    try {
+      tts.session(id).<TtsSession.Status>ask(r -> new TtsSession.Start(request, r), timeout).toCompletableFuture().get();
+      TtsSession.Status s = tts.await(id);
+      if (!s.state().equals("done")) {
+        return json(StatusCodes.INTERNAL_SERVER_ERROR, Map.of("error", Map.of("message", "TTS request " + id + " "
+            + s.state() + (s.error() != null ? ": " + s.error() : ""), "type", "server_error")));
+      }
+      return json(StatusCodes.OK, tts.completion(id, s));
+    } catch (Exception e) {
+      return json(StatusCodes.SERVICE_UNAVAILABLE, Map.of("error", Map.of("message", "TTS request " + id + ": "
+          + dev.perceval.actors.WorkerGroup.describe(e), "type", "server_error")));
+    }
   }
 
   private Route submit(String body) {

@@ -17,6 +17,11 @@ import dev.perceval.actors.Coordinator;
 import dev.perceval.actors.LearnerActor;
 import dev.perceval.actors.ModelSource;
 import dev.perceval.actors.SamplerActor;
+import dev.perceval.actors.TtsRunner;
+import dev.perceval.actors.TtsSession;
+import akka.cluster.sharding.typed.ClusterShardingSettings;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.Entity;
 import dev.perceval.actors.VerifierActor;
 import dev.perceval.actors.WorkerGroup;
 import dev.perceval.policy.model.Torch;
@@ -81,6 +86,7 @@ public final class Node {
         SchemaUtils.createIfNotExists(system).toCompletableFuture().get(60, TimeUnit.SECONDS);
       }
       ActorRef<Coordinator.Command> coordinator = coordinatorProxy(system, roles, cacheDir);
+      ttsSessions(system, cacheDir);
       HttpApi http = roles.contains("coordinator") ? HttpApi.start(system, coordinator, config) : null;
       system.log().info("node up: roles {}, devices {}, data {}", roles, devices, dataDir);
       return new Node(system, coordinator, http);
@@ -122,6 +128,19 @@ public final class Node {
             new WorkerGroup<>(ctx.getSystem(), LearnerActor.KEY, shard)), snapshotEvery));
     return ClusterSingleton.get(system).init(SingletonActor.of(behavior, "coordinator")
         .withSettings(ClusterSingletonSettings.create(system).withRole("coordinator")));
+  }
+
+  /**
+   * TTS sessions, sharded by request id over {@code tts} nodes (other nodes reach them by proxy).
+   * Remembered entities restart on another node when theirs leaves, so a request mid-loop resumes.
+   */
+  private static void ttsSessions(ActorSystem<Void> system, Path cacheDir) {
+    Duration shard = system.settings().config().getDuration("perceval.actors.shard-timeout");
+    TtsRunner.Workers workers = new TtsRunner.Workers(new WorkerGroup<>(system, SamplerActor.KEY, shard),
+        new WorkerGroup<>(system, VerifierActor.KEY, shard), new ModelSource(Device.cpu(), cacheDir));
+    ClusterSharding.get(system).init(Entity.of(TtsSession.TYPE, e -> TtsSession.create(e.getEntityId(), workers))
+        .withRole("tts")
+        .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
   }
 
   /** {@code [cpu]}, {@code [gpu:0, ...]}, or {@code [auto]}: every visible GPU, else the CPU. */

@@ -91,4 +91,76 @@ class NodeApiTest {
     assertEquals(2, status);
     assertTrue(err.toString().contains("steps"), err.toString());
   }
+
+  static String png(int size) throws Exception {
+    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(size, size,
+        java.awt.image.BufferedImage.TYPE_INT_RGB);
+    img.setRGB(3, 3, 0xff0000);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    javax.imageio.ImageIO.write(img, "png", out);
+    return "data:image/png;base64," + java.util.Base64.getEncoder().encodeToString(out.toByteArray());
+  }
+
+  static String chat(String model, String question, String url, String extra) {
+    return "{\"model\": \"" + model + "\", " + extra + "\"messages\": [{\"role\": \"system\", \"content\": \"be brief\"},"
+        + " {\"role\": \"user\", \"content\": [" + (question == null ? "" : "{\"type\": \"text\", \"text\": \""
+        + question + "\"}, ") + "{\"type\": \"image_url\", \"image_url\": {\"url\": \"" + url + "\"}}]}]}";
+  }
+
+  @Test
+  void chatCompletionsAnswerInTheOpenAiShapeAndRefuseBadRequests() throws Exception {
+    Path policy = dir.resolve("tts-policy");
+    TwoNodeCampaignTest.cli("sft", "--world", "shapes", "--steps", "3", "--out", policy.toString(), "--set",
+        "world.image-size=16", "--set", "model.patch=4", "--set", "model.d-model=32", "--set", "model.layers=1",
+        "--set", "model.heads=2", "--set", "sft.batch-size=4");
+    String question = dev.perceval.policy.world.Worlds.create("shapes",
+        dev.perceval.policy.world.WorldConfig.defaults().withImageSize(16)).task(
+        dev.perceval.policy.world.Split.HELDOUT, 7, 1).question();
+    String url = base + "/v1/chat/completions";
+    String image = png(40);
+    HttpResponse<String> ok = send("POST", url, chat(policy.toString(), question, image,
+        "\"strategy\": \"majority\", \"k\": 3, \"max_tokens\": 24, "));
+    assertEquals(200, ok.statusCode(), ok.body());
+    com.fasterxml.jackson.databind.JsonNode reply = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ok.body());
+    assertEquals("chat.completion", reply.path("object").asText());
+    assertTrue(reply.path("choices").get(0).path("message").path("content").asText().length() > 0, ok.body());
+    assertEquals(3, reply.path("perceval").path("rounds").size(), ok.body());
+    assertEquals(3, reply.path("perceval").path("budget").path("policy_calls").asInt(), ok.body());
+    String id = reply.path("id").asText();
+    HttpResponse<String> later = send("GET", base + "/tts/" + id, null);
+    assertEquals(200, later.statusCode());
+    assertTrue(later.body().contains("\"state\":\"done\""), later.body());
+    assertEquals(404, send("GET", base + "/tts/tts-nope", null).statusCode());
+
+    Path file = dir.resolve("q.png");
+    Files.write(file, java.util.Base64.getDecoder().decode(image.substring(image.indexOf(',') + 1)));
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int status = PercevalCli.execute(new PrintWriter(out, true), new PrintWriter(err, true), "ask", "--url", base,
+        "--image", file.toString(), "--model", policy.toString(), "--strategy", "majority", "--k", "2", question);
+    assertEquals(0, status, err.toString());
+    err = new StringWriter();
+    status = PercevalCli.execute(new PrintWriter(out, true), new PrintWriter(err, true), "ask", "--url", base,
+        "--image", file.toString(), "--model", policy.toString(), "--k", "0", question);
+    assertEquals(2, status);
+    assertTrue(err.toString().contains("k must be an integer in 1..64"), err.toString());
+
+    String[][] bad = {
+        {chat(policy.toString(), question, "data:text/plain;base64,aGVsbG8=", ""), "send image/png or image/jpeg"},
+        {chat(policy.toString(), question, "data:image/png;base64," + "A".repeat(6 * 1024 * 1024), ""), "larger than"},
+        {chat(policy.toString(), null, image, ""), "no question text"},
+        {chat(policy.toString(), question, image, "\"k\": 0, "), "k must be an integer in 1..64"},
+        {chat(policy.toString(), question, image, "\"k\": 65, "), "k must be an integer in 1..64"},
+        {chat(policy.toString(), question, "data:image/png;base64,aGVsbG8=", ""), "not a PNG or JPEG"},
+        {chat(policy.toString(), question, image, "\"strategy\": \"beam\", "), "unknown TTS strategy 'beam'"},
+        {chat(dir.resolve("nothing").toString(), question, image, ""), "is not a policy checkpoint"},
+        {chat(policy.toString(), question, image, "\"verifier\": \"oracle\", "), "knows only generated tasks"},
+        {chat(policy.toString(), question, image, "\"verifier\": \"/no/prm\", "), "is not a checkpoint"},
+        {"[1, 2]", "JSON object"}};
+    for (String[] b : bad) {
+      HttpResponse<String> r = send("POST", url, b[0]);
+      assertEquals(400, r.statusCode(), r.body());
+      assertTrue(r.body().contains(b[1]), b[1] + " in " + r.body());
+    }
+  }
 }
