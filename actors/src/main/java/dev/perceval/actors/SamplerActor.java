@@ -18,6 +18,7 @@ import dev.perceval.policy.sampling.SamplingParams;
 import dev.perceval.policy.text.Tokenizer;
 import dev.perceval.policy.world.TaskId;
 import dev.perceval.policy.world.World;
+import dev.perceval.tts.TtsStrategy;
 import java.util.List;
 
 /**
@@ -39,9 +40,24 @@ public final class SamplerActor {
 
   public interface Command extends CborSerializable {}
 
+  /** A request that needs the campaign's replica at a given weights version. */
+  public sealed interface NeedsWeights extends Command {
+    ModelSource.Campaign campaign();
+
+    WeightsSource weights();
+
+    /** Answers with the reason the replica could not be made ready. */
+    void fail(long version, String sampler, String error);
+  }
+
   /** G rollouts of each prompt with the weights {@code weights} names (version 0: the checkpoint itself). */
   public record Sample(ModelSource.Campaign campaign, WeightsSource weights, List<TaskId> prompts, int groupSize,
-      long seed, SamplingParams params, ActorRef<Sampled> replyTo) implements Command {}
+      long seed, SamplingParams params, ActorRef<Sampled> replyTo) implements NeedsWeights {
+    @Override
+    public void fail(long version, String sampler, String error) {
+      replyTo.tell(new Sampled(List.of(), version, sampler, error));
+    }
+  }
 
   /** The rollouts, or the reason there are none. */
   public record Sampled(List<Rollout> rollouts, long version, String sampler, String error)
@@ -53,14 +69,24 @@ public final class SamplerActor {
    * little-endian bytes ({@link ImageBytes}); the generations hold only the new tokens.
    */
   public record Continue(ModelSource.Campaign campaign, WeightsSource weights, byte[] image, int[] prompt,
-      List<int[]> prefixes, long[] seeds, SamplingParams params, ActorRef<Continued> replyTo) implements Command {}
+      List<int[]> prefixes, long[] seeds, SamplingParams params, ActorRef<Continued> replyTo) implements NeedsWeights {
+    @Override
+    public void fail(long version, String sampler, String error) {
+      replyTo.tell(new Continued(List.of(), version, sampler, error));
+    }
+  }
 
   public record Continued(List<Generation> generations, long version, String sampler, String error)
       implements WorkerGroup.Reply {}
 
   /** Fetch and load a version ahead of sampling. */
   public record LoadWeights(ModelSource.Campaign campaign, WeightsSource weights, ActorRef<WeightsLoaded> replyTo)
-      implements Command {}
+      implements NeedsWeights {
+    @Override
+    public void fail(long version, String sampler, String error) {
+      replyTo.tell(new WeightsLoaded(version, sampler, error));
+    }
+  }
 
   public record WeightsLoaded(long version, String sampler, String error) implements WorkerGroup.Reply {}
 
@@ -100,15 +126,27 @@ public final class SamplerActor {
         .build();
   }
 
-  private Behavior<Command> onSample(Sample s) {
-    String error = prepare(s.campaign());
+  /**
+   * Null when the replica is ready for {@code r}; otherwise the behaviour to go on with: the
+   * same one after answering {@code r} with an error, or fetching with {@code r} stashed.
+   */
+  private Behavior<Command> notReady(NeedsWeights r) {
+    String error = prepare(r.campaign());
     if (error != null) {
-      s.replyTo().tell(new Sampled(List.of(), version, name, error));
+      r.fail(version, name, error);
       return Behaviors.same();
     }
-    if (s.weights().version() != version) {
-      stash.stash(s);
-      return fetching(s.weights());
+    if (r.weights().version() != version) {
+      stash.stash(r);
+      return fetching(r.weights());
+    }
+    return null;
+  }
+
+  private Behavior<Command> onSample(Sample s) {
+    Behavior<Command> waiting = notReady(s);
+    if (waiting != null) {
+      return waiting;
     }
     try {
       Torch.noGrad();
@@ -123,14 +161,9 @@ public final class SamplerActor {
   }
 
   private Behavior<Command> onContinue(Continue c) {
-    String error = prepare(c.campaign());
-    if (error != null) {
-      c.replyTo().tell(new Continued(List.of(), version, name, error));
-      return Behaviors.same();
-    }
-    if (c.weights().version() != version) {
-      stash.stash(c);
-      return fetching(c.weights());
+    Behavior<Command> waiting = notReady(c);
+    if (waiting != null) {
+      return waiting;
     }
     try {
       Torch.noGrad();
@@ -143,9 +176,7 @@ public final class SamplerActor {
       }
       for (int r = 0; r < rows; r++) {
         images[r] = image;
-        int[] prefix = c.prefixes().get(r);
-        prompts[r] = java.util.Arrays.copyOf(c.prompt(), c.prompt().length + prefix.length);
-        System.arraycopy(prefix, 0, prompts[r], c.prompt().length, prefix.length);
+        prompts[r] = TtsStrategy.concat(c.prompt(), c.prefixes().get(r));
       }
       List<Generation> out = Sampler.generate(loaded.model(), loaded.tokenizer().stop(), images, prompts, c.seeds(),
           c.params());
@@ -157,17 +188,12 @@ public final class SamplerActor {
   }
 
   private Behavior<Command> onLoad(LoadWeights l) {
-    String error = prepare(l.campaign());
-    if (error != null) {
-      l.replyTo().tell(new WeightsLoaded(version, name, error));
-      return Behaviors.same();
+    Behavior<Command> waiting = notReady(l);
+    if (waiting != null) {
+      return waiting;
     }
-    if (l.weights().version() == version) {
-      l.replyTo().tell(new WeightsLoaded(version, name, null));
-      return Behaviors.same();
-    }
-    stash.stash(l);
-    return fetching(l.weights());
+    l.replyTo().tell(new WeightsLoaded(version, name, null));
+    return Behaviors.same();
   }
 
   /** Loads the campaign's checkpoint when the campaign changes; returns an error or null. */
@@ -220,16 +246,8 @@ public final class SamplerActor {
 
   private Behavior<Command> failing(String error) {
     return Behaviors.receive(Command.class)
-        .onMessage(Sample.class, s -> {
-          s.replyTo().tell(new Sampled(List.of(), version, name, error));
-          return Behaviors.same();
-        })
-        .onMessage(Continue.class, c -> {
-          c.replyTo().tell(new Continued(List.of(), version, name, error));
-          return Behaviors.same();
-        })
-        .onMessage(LoadWeights.class, l -> {
-          l.replyTo().tell(new WeightsLoaded(version, name, error));
+        .onMessage(NeedsWeights.class, r -> {
+          r.fail(version, name, error);
           return Behaviors.same();
         })
         .build();

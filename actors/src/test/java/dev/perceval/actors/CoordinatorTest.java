@@ -10,10 +10,7 @@ import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.DispatcherSelector;
-import akka.persistence.testkit.PersistenceTestKitPlugin;
-import akka.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import akka.persistence.testkit.javadsl.PersistenceTestKit;
-import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -38,10 +35,7 @@ class CoordinatorTest {
 
   @BeforeAll
   static void setUp() {
-    kit = ActorTestKit.create(PersistenceTestKitPlugin.getInstance().config()
-        .withFallback(PersistenceTestKitSnapshotPlugin.config())
-        .withFallback(ConfigFactory.parseString("akka.actor.serialize-messages = on"))
-        .withFallback(ConfigFactory.load()));
+    kit = Fixtures.persistenceKit();
     policy = Fixtures.policy(dir);
     source = new ModelSource(Device.cpu(), dir.resolve("cache"));
     DispatcherSelector models = DispatcherSelector.fromConfig("perceval.actors.model-dispatcher");

@@ -31,6 +31,15 @@ final class Fixtures {
     return out;
   }
 
+  /** A test kit journaling to the persistence testkit, with every message serialized even locally. */
+  static akka.actor.testkit.typed.javadsl.ActorTestKit persistenceKit() {
+    return akka.actor.testkit.typed.javadsl.ActorTestKit.create(
+        akka.persistence.testkit.PersistenceTestKitPlugin.getInstance().config()
+            .withFallback(akka.persistence.testkit.PersistenceTestKitSnapshotPlugin.config())
+            .withFallback(com.typesafe.config.ConfigFactory.parseString("akka.actor.serialize-messages = on"))
+            .withFallback(com.typesafe.config.ConfigFactory.load()));
+  }
+
   static String spec(Path policy, Path out, String extra) {
     return "name = tiny, policy = \"" + policy + "\", verifier = oracle, out = \"" + out + "\", data.world = shapes,"
         + " steps = 2, prompts-per-step = 4, group-size = 4, rollout { max-new-tokens = 24, overlong-buffer = 4,"

@@ -7,12 +7,9 @@ import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.DispatcherSelector;
-import akka.persistence.testkit.PersistenceTestKitPlugin;
-import akka.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import akka.persistence.testkit.javadsl.PersistenceTestKit;
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.ConfigFactory;
 import dev.perceval.policy.sampling.SamplingParams;
 import dev.perceval.policy.world.Split;
 import dev.perceval.policy.world.TaskId;
@@ -34,10 +31,7 @@ class TtsSessionTest {
 
   @BeforeAll
   static void setUp() {
-    kit = ActorTestKit.create(PersistenceTestKitPlugin.getInstance().config()
-        .withFallback(PersistenceTestKitSnapshotPlugin.config())
-        .withFallback(ConfigFactory.parseString("akka.actor.serialize-messages = on"))
-        .withFallback(ConfigFactory.load()));
+    kit = Fixtures.persistenceKit();
     journal = PersistenceTestKit.create(kit.system());
     policy = Fixtures.policy(dir);
     ModelSource source = new ModelSource(Device.cpu(), dir.resolve("cache"));

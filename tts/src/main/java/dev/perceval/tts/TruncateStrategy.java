@@ -70,22 +70,20 @@ final class TruncateStrategy implements TtsStrategy {
         List<FlaggedClaim> flagged = flags.get(i);
         String answer = TtsStrategy.answer(tok, response);
         FlaggedClaim earliest = flagged.stream().min(Comparator.comparingInt(FlaggedClaim::tokenStart)).orElse(null);
-        int nextLength = earliest == null ? 0 : thinking
-            ? Reflection.withoutTrailing(tok, Arrays.copyOf(response, earliest.tokenStart())).length
-                + Reflection.sentence(earliest.text()).split(" ").length
-            : earliest.tokenStart();
+        int cut = earliest == null ? -1 : earliest.tokenStart();
+        String reflection = earliest != null && thinking ? Reflection.sentence(earliest.text()) : null;
+        // What the next round would start from: the verified prefix, then the reflection if any.
+        int[] kept = earliest == null ? null : thinking
+            ? Reflection.withoutTrailing(tok, Arrays.copyOf(response, cut)) : Arrays.copyOf(response, cut);
+        int nextLength = kept == null ? 0 : kept.length + (reflection == null ? 0 : reflection.split(" ").length);
         // Out of rounds, or no room left to continue: this response is the answer.
         if (flagged.isEmpty() || round == k - 1 || nextLength > tools.policy().maxPrefix(tasks.get(q))) {
           rounds.get(q).add(new Round(response, prefix[q].length, flagged, -1, null, answer));
           done[q] = true;
           continue;
         }
-        int cut = earliest.tokenStart();
-        String reflection = thinking ? Reflection.sentence(earliest.text()) : null;
         rounds.get(q).add(new Round(response, prefix[q].length, flagged, cut, reflection, answer));
-        int[] kept = Arrays.copyOf(response, cut);
-        prefix[q] = reflection == null ? kept
-            : TtsStrategy.concat(Reflection.withoutTrailing(tok, kept), Reflection.tokens(tok, reflection));
+        prefix[q] = reflection == null ? kept : TtsStrategy.concat(kept, Reflection.tokens(tok, reflection));
       }
     }
     List<TtsResult> out = new ArrayList<>();
