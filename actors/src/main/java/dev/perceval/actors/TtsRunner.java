@@ -90,7 +90,7 @@ public final class TtsRunner {
 
         @Override
         public int maxPrefix(Task t) {
-          return maxText - prompt.length - 16;
+          return TtsPolicy.maxPrefix(maxText, prompt.length);
         }
       };
       Verifier liveVerifier = (tasks, responses) -> {

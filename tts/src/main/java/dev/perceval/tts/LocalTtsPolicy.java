@@ -25,8 +25,7 @@ public final class LocalTtsPolicy implements TtsPolicy {
 
   @Override
   public int maxPrefix(Task task) {
-    // Keep room for a claim and the closing tags after the prefix.
-    return model.config().maxText() - tok.prompt(task.question()).length - 16;
+    return TtsPolicy.maxPrefix(model.config().maxText(), tok.prompt(task.question()).length);
   }
 
   @Override

@@ -18,4 +18,9 @@ public interface TtsPolicy {
   default int maxPrefix(Task task) {
     return Integer.MAX_VALUE;
   }
+
+  /** For a model of {@code maxText} tokens: room kept after the prefix for a claim and the closing tags. */
+  static int maxPrefix(int maxText, int promptLength) {
+    return maxText - promptLength - 16;
+  }
 }

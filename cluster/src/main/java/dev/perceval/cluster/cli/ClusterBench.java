@@ -148,10 +148,9 @@ final class ClusterBench implements Callable<Integer> {
         "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
         "-Dperceval.transport.bulk=" + bulk,
         // One media driver directory for the host, private to this bench run.
-        "-Dperceval.transport.aeron.dir=" + dir.resolve("aeron"),
-        "-cp", System.getProperty("java.class.path")));
-    cmd.addAll(cmd.size() - 2, nodeOpts);
-    cmd.addAll(List.of(PercevalCli.class.getName(), "node",
+        "-Dperceval.transport.aeron.dir=" + dir.resolve("aeron")));
+    cmd.addAll(nodeOpts);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), PercevalCli.class.getName(), "node",
         "--roles", roles, "--port", String.valueOf(port), "--seeds", "127.0.0.1:" + seed,
         "--data-dir", dir.resolve("node" + i).toString(), "--management-port", "0"));
     if (roles.contains("coordinator")) {
