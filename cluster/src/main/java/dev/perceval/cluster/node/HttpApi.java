@@ -95,21 +95,20 @@ public final class HttpApi extends AllDirectives {
     try {
       request = tts.parse(body);
     } catch (TtsApi.BadRequest e) {
-      return json(StatusCodes.BAD_REQUEST, Map.of("error", Map.of("message", e.getMessage(), "type",
-          "invalid_request_error")));
+      return openAiError(StatusCodes.BAD_REQUEST, e.getMessage(), "invalid_request_error");
     }
     String id = TtsApi.newId();
     try {
       tts.session(id).<TtsSession.Status>ask(r -> new TtsSession.Start(request, r), timeout).toCompletableFuture().get();
       TtsSession.Status s = tts.await(id);
       if (!s.state().equals("done")) {
-        return json(StatusCodes.INTERNAL_SERVER_ERROR, Map.of("error", Map.of("message", "TTS request " + id + " "
-            + s.state() + (s.error() != null ? ": " + s.error() : ""), "type", "server_error")));
+        return openAiError(StatusCodes.INTERNAL_SERVER_ERROR, "TTS request " + id + " " + s.state()
+            + (s.error() != null ? ": " + s.error() : ""), "server_error");
       }
       return json(StatusCodes.OK, tts.completion(id, s));
     } catch (Exception e) {
-      return json(StatusCodes.SERVICE_UNAVAILABLE, Map.of("error", Map.of("message", "TTS request " + id + ": "
-          + dev.perceval.actors.WorkerGroup.describe(e), "type", "server_error")));
+      return openAiError(StatusCodes.SERVICE_UNAVAILABLE, "TTS request " + id + ": "
+          + dev.perceval.actors.WorkerGroup.describe(e), "server_error");
     }
   }
 
@@ -171,6 +170,11 @@ public final class HttpApi extends AllDirectives {
 
   private static String name(CampaignState.Status s) {
     return s == null ? null : s.name().toLowerCase();
+  }
+
+  /** An error in the OpenAI shape the chat-completions clients parse: {"error": {"message", "type"}}. */
+  private static HttpResponse openAiError(StatusCode code, String message, String type) {
+    return json(code, Map.of("error", Map.of("message", message, "type", type)));
   }
 
   private static HttpResponse json(StatusCode code, Object body) {
