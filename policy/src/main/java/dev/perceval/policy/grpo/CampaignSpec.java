@@ -35,7 +35,7 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
 
   public record Actor(float lr, int warmup, float weightDecay, float gradClip, PolicyLoss.Clip clip,
       LossAggregation lossAgg, float klCoef, KlEstimator klEstimator, int ppoEpochs, int miniBatches,
-      int microBatch) {}
+      int microBatch, boolean freezeVisionTower) {}
 
   public record Trainer(int checkpointEvery, int evalEvery, int evalN, Split evalSplit) {}
 
@@ -145,7 +145,8 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
         new PolicyLoss.Clip(low, positiveFloat(c, "actor.clip-high"), dual),
         named(c, "actor.loss-agg", LossAggregation::byName), (float) nonNegativeDouble(c, "actor.kl-coef"),
         named(c, "actor.kl-estimator", KlEstimator::parse), positive(c, "actor.ppo-epochs"),
-        positive(c, "actor.mini-batches"), positive(c, "actor.micro-batch"));
+        positive(c, "actor.mini-batches"), positive(c, "actor.micro-batch"),
+        c.getBoolean("actor.freeze-vision-tower"));
     Trainer trainer = new Trainer(nonNegative(c, "trainer.checkpoint-every"), nonNegative(c, "trainer.eval-every"),
         nonNegative(c, "trainer.eval-n"), split(c, "trainer.eval-split"));
     CampaignSpec spec = new CampaignSpec(c.getString("name"), c.getLong("seed"), c.getString("policy"),

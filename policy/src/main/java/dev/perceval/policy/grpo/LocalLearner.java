@@ -49,6 +49,9 @@ public final class LocalLearner implements Learner, AutoCloseable {
     if (spec.actor().klCoef() > 0 && reference == null) {
       throw new IllegalArgumentException("actor.kl-coef is above 0 but no reference model was given");
     }
+    if (spec.actor().freezeVisionTower()) {
+      policy.freeze(TinyVlm::isVisionTower);
+    }
     this.policy = policy;
     this.reference = reference;
     this.optimizer = optimizer;

@@ -120,6 +120,26 @@ public final class TinyVlm implements AutoCloseable {
     return params.values().stream().mapToLong(a -> a.getShape().size()).sum();
   }
 
+  /**
+   * Whether a parameter belongs to the image side (conv stem, patch projection, 2-D position
+   * embeddings): what a "freeze the vision tower" option keeps fixed.
+   */
+  public static boolean isVisionTower(String param) {
+    return param.startsWith("stem") || param.startsWith("patch.") || param.startsWith("img.");
+  }
+
+  /**
+   * Stops gradients to the parameters {@code which} selects: backward skips them and the
+   * optimizer leaves them as they are.
+   */
+  public void freeze(java.util.function.Predicate<String> which) {
+    params.forEach((name, p) -> {
+      if (which.test(name)) {
+        p.setRequiresGradient(false);
+      }
+    });
+  }
+
   /** Copies values into the parameters in place (keeps gradient tracking and avoids leaks). */
   public void load(Map<String, float[]> values) {
     for (String name : params.keySet()) {

@@ -54,6 +54,9 @@ public final class AdamW implements AutoCloseable {
       Map<String, NDArray> grads = new LinkedHashMap<>();
       double sq = 0;
       for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+        if (!e.getValue().hasGradient()) {
+          continue; // frozen: no gradient and no update
+        }
         NDArray g = e.getValue().getGradient();
         g.attach(tmp);
         grads.put(e.getKey(), g);
@@ -72,6 +75,9 @@ public final class AdamW implements AutoCloseable {
       for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
         NDArray p = e.getValue();
         NDArray g = grads.get(e.getKey());
+        if (g == null) {
+          continue; // frozen
+        }
         NDArray m = first.get(e.getKey());
         NDArray v = second.get(e.getKey());
         m.muli(hyper.beta1()).addi(g.mul(clip * (1 - hyper.beta1())));

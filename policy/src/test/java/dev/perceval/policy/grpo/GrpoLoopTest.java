@@ -79,6 +79,30 @@ class GrpoLoopTest {
     }
   }
 
+  @Test
+  void aFrozenVisionTowerStaysAsItWasWhileTheLanguageLayersMove() {
+    CampaignSpec spec = spec("algorithm.alpha = 0, actor.kl-coef = 0, actor.freeze-vision-tower = true");
+    Task task = world.task(Split.TRAIN, 3, 0);
+    int[] good = tok.encode(task.goldResponse());
+    float[] plus = new float[good.length];
+    java.util.Arrays.fill(plus, 1f);
+    try (TinyVlm policy = new TinyVlm(shape, Device.cpu(), 1); AdamW opt = new AdamW(policy, AdamW.Hyper.defaults());
+        LocalLearner learner = new LocalLearner(policy, null, opt, tok, world::task, spec, dir, Map.of(), 0)) {
+      Map<String, float[]> before = policy.export();
+      double lpBefore = logProb(policy, task, good);
+      learner.train(0, List.of(new Learner.Sample(TaskId.parse(task.id()), good, plus)));
+      Map<String, float[]> after = policy.export();
+      for (String name : before.keySet()) {
+        if (TinyVlm.isVisionTower(name)) {
+          assertTrue(java.util.Arrays.equals(before.get(name), after.get(name)), name + " must stay frozen");
+        }
+      }
+      assertTrue(before.keySet().stream().anyMatch(TinyVlm::isVisionTower), "the test model has a vision tower");
+      assertNotEquals(before.get("h0.qkv.w")[0], after.get("h0.qkv.w")[0], "the language layers must move");
+      assertTrue(logProb(policy, task, good) > lpBefore, "the update still follows the advantage");
+    }
+  }
+
   /** Flags the first two tokens of every response that has at least three: enough to exercise the penalty path. */
   private static final VerifierPool FLAG_START = rollouts -> {
     List<List<TokenAdvantages.Span>> out = new ArrayList<>();
