@@ -23,9 +23,10 @@ import java.util.function.Function;
 
 /**
  * The learner in this process: the trainable policy, a frozen reference for the KL term, and
- * AdamW. A step recomputes the old log-probs with the weights that sampled (so several updates
- * per step are proper PPO), then cuts the batch into mini-batches (one update each) and those
- * into micro-batches (gradient accumulation) for {@code ppo-epochs} passes.
+ * AdamW. When a step makes several updates it first recomputes the old log-probs with the
+ * weights that sampled (so the later updates are proper PPO); it cuts the batch into
+ * mini-batches (one update each) and those into micro-batches (gradient accumulation) for
+ * {@code ppo-epochs} passes.
  */
 public final class LocalLearner implements Learner, AutoCloseable {
   private final TinyVlm policy;
@@ -84,7 +85,9 @@ public final class LocalLearner implements Learner, AutoCloseable {
       responses[i] = batch.get(i).response();
     }
     float temperature = spec.rollout().temperature();
-    float[][] old = logProbs(policy, images, prompts, responses, temperature);
+    // With one update per step the weights being trained are the ones that sampled: the old
+    // log-probs are the training pass's own, detached (as TRL does), and a forward is saved.
+    float[][] old = recomputesOldLogProbs(a) ? logProbs(policy, images, prompts, responses, temperature) : null;
     float[][] ref = a.klCoef() > 0 ? logProbs(reference, images, prompts, responses, temperature) : null;
     Sums sums = new Sums();
     Rng order = Rng.derive(spec.seed(), "learner-order", step);
@@ -137,7 +140,8 @@ public final class LocalLearner implements Learner, AutoCloseable {
         GradientCollector gc = m.getEngine().newGradientCollector()) {
       Inputs in = Inputs.of(m, policy.config(), img, Inputs.join(pr, rs));
       LogProbs.Scored sc = LogProbs.scored(m, policy.forward(in, null), pr, rs, spec.rollout().temperature(), true);
-      NDArray oldLp = m.create(padded(rows, old, longest), new Shape(b, longest));
+      NDArray oldLp = old == null ? sc.logProbs().stopGradient()
+          : m.create(padded(rows, old, longest), new Shape(b, longest));
       NDArray adv = m.create(padded(rows, batch.stream().map(Sample::advantages).toArray(float[][]::new), longest),
           new Shape(b, longest));
       PolicyLoss.Result r = PolicyLoss.of(sc.logProbs(), oldLp, adv, a.clip());
@@ -158,6 +162,11 @@ public final class LocalLearner implements Learner, AutoCloseable {
       sums.entropy += sc.entropy().sum().getFloat();
       sums.ppoKl += oldLp.sub(sc.logProbs()).mul(mask).sum().getFloat();
     }
+  }
+
+  /** Whether a step scores the batch with a separate forward before updating (more than one update per step). */
+  public static boolean recomputesOldLogProbs(CampaignSpec.Actor a) {
+    return a.ppoEpochs() * a.miniBatches() > 1;
   }
 
   private static float[] padded(int[] rows, float[][] values, int longest) {
