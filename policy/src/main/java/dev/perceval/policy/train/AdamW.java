@@ -72,12 +72,9 @@ public final class AdamW implements AutoCloseable {
           ? (float) (hyper.gradClip() / (norm + 1e-6)) : 1f;
       float bc1 = (float) (1 - Math.pow(hyper.beta1(), steps));
       float bc2 = (float) (1 - Math.pow(hyper.beta2(), steps));
-      for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
-        NDArray p = e.getValue();
-        NDArray g = grads.get(e.getKey());
-        if (g == null) {
-          continue; // frozen
-        }
+      for (Map.Entry<String, NDArray> e : grads.entrySet()) {
+        NDArray p = model.parameters().get(e.getKey());
+        NDArray g = e.getValue();
         NDArray m = first.get(e.getKey());
         NDArray v = second.get(e.getKey());
         m.muli(hyper.beta1()).addi(g.mul(clip * (1 - hyper.beta1())));
