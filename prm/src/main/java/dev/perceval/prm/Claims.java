@@ -1,6 +1,7 @@
 package dev.perceval.prm;
 
 import dev.perceval.policy.text.Tokenizer;
+import dev.perceval.policy.world.Answers;
 import dev.perceval.policy.world.World;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,34 +19,11 @@ public final class Claims {
    * cut-off response). A response without {@code <think>} has none; unknown ids are an error.
    */
   public static List<Segment> segments(World world, Tokenizer tok, int[] response) {
+    List<String> words = tok.words(response);
     List<Segment> out = new ArrayList<>();
-    int open = -1;
-    for (int i = 0; i < response.length; i++) {
-      if (tok.word(response[i]).equals("<think>")) {
-        open = i;
-        break;
-      }
-    }
-    if (open < 0) {
-      return out;
-    }
-    int start = open + 1;
-    for (int i = open + 1; i <= response.length; i++) {
-      String w = i == response.length ? null : tok.word(response[i]);
-      boolean closes = w == null || w.equals("</think>") || w.equals("<answer>") || w.equals("<think>");
-      if (closes || w.equals(".")) {
-        if (i > start) {
-          List<String> words = new ArrayList<>(i - start);
-          for (int j = start; j < i; j++) {
-            words.add(tok.word(response[j]));
-          }
-          out.add(new Segment(start, i, words, world.parseClaim(words).orElse(null)));
-        }
-        start = i + 1;
-      }
-      if (closes) {
-        break;
-      }
+    for (int[] span : Answers.thinkSpans(words)) {
+      List<String> segment = List.copyOf(words.subList(span[0], span[1]));
+      out.add(new Segment(span[0], span[1], segment, world.parseClaim(segment).orElse(null)));
     }
     return out;
   }

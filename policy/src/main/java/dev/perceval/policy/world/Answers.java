@@ -39,27 +39,36 @@ public final class Answers {
    */
   public static List<List<String>> thinkSegments(List<String> words) {
     List<List<String>> out = new ArrayList<>();
-    int start = words.indexOf("<think>");
-    if (start < 0) {
+    for (int[] span : thinkSpans(words)) {
+      out.add(words.subList(span[0], span[1]));
+    }
+    return out;
+  }
+
+  /**
+   * Where {@link #thinkSegments} lie: {start, end} word indices, end exclusive, the separating "."
+   * outside. The thinking ends at {@code </think>}, {@code <answer>}, a second {@code <think>} or
+   * the end of the words. Words and token ids correspond one to one, so these index token ids too.
+   */
+  public static List<int[]> thinkSpans(List<String> words) {
+    List<int[]> out = new ArrayList<>();
+    int open = words.indexOf("<think>");
+    if (open < 0) {
       return out;
     }
-    List<String> current = new ArrayList<>();
-    for (int i = start + 1; i < words.size(); i++) {
-      String w = words.get(i);
-      if (w.equals("</think>") || w.equals("<answer>")) {
+    int start = open + 1;
+    for (int i = open + 1; i <= words.size(); i++) {
+      String w = i == words.size() ? null : words.get(i);
+      boolean closes = w == null || w.equals("</think>") || w.equals("<answer>") || w.equals("<think>");
+      if (closes || w.equals(".")) {
+        if (i > start) {
+          out.add(new int[] {start, i});
+        }
+        start = i + 1;
+      }
+      if (closes) {
         break;
       }
-      if (w.equals(".")) {
-        if (!current.isEmpty()) {
-          out.add(current);
-        }
-        current = new ArrayList<>();
-      } else {
-        current.add(w);
-      }
-    }
-    if (!current.isEmpty()) {
-      out.add(current);
     }
     return out;
   }
