@@ -1,5 +1,6 @@
 package dev.perceval.policy.world;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,6 +46,13 @@ class AnswersTest {
     List<String> cut = Arrays.asList("<think> red 3 at top left . blue 5".split(" "));
     assertEquals(List.of(List.of("red", "3", "at", "top", "left"), List.of("blue", "5")), Answers.thinkSegments(cut));
     assertTrue(Answers.thinkSegments(List.of("red", "3")).isEmpty());
+    // A second <think> ends the thinking, as </think> does: the reward, the evaluator and the
+    // verifier's claim segments all read the same segments.
+    List<String> reopened = Arrays.asList("<think> red 3 . <think> blue 5 . </think>".split(" "));
+    assertEquals(List.of(List.of("red", "3")), Answers.thinkSegments(reopened));
+    List<int[]> spans = Answers.thinkSpans(reopened);
+    assertEquals(1, spans.size());
+    assertArrayEquals(new int[] {1, 3}, spans.get(0));
     assertEquals(Optional.empty(), Answers.extractAnswer(List.of()));
   }
 }
