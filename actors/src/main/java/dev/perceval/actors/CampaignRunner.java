@@ -90,8 +90,8 @@ public final class CampaignRunner implements Runnable {
     GrpoLoop loop = new GrpoLoop(spec, world, tok, world::task, samplers,
         penalise ? new ActorPools.Verifiers(workers.verifiers(), campaign) : null, learner);
     int every = spec.trainer().evalEvery();
-    MetricsLog steps = new MetricsLog(spec.outDir().resolve("metrics.csv"));
-    MetricsLog evals = new MetricsLog(spec.outDir().resolve("eval.csv"));
+    MetricsLog steps = new MetricsLog(spec.outDir().resolve("metrics.csv"), from);
+    MetricsLog evals = new MetricsLog(spec.outDir().resolve("eval.csv"), from);
     if (from == 0 && spec.trainer().evalN() > 0) {
       phase = "evaluating the starting policy";
       evals.append(0, loop.evaluate());

@@ -13,15 +13,43 @@ import java.util.Map;
 
 /**
  * Rows of named metrics appended to a CSV file (columns fixed by the first row) and kept in
- * memory for plots. A resumed run appends to the file it finds.
+ * memory for plots. A run from step 0 starts the file afresh; a run resumed after step
+ * {@code from} keeps the rows up to it and drops later ones, which it is about to write again
+ * (steps run after the checkpoint it resumes from), so no step appears twice.
  */
 public final class MetricsLog {
   private final Path file;
   private final List<String> columns = new ArrayList<>();
   private final Map<String, List<double[]>> series = new LinkedHashMap<>();
 
-  public MetricsLog(Path file) {
+  /** @param from the step the run starts after: 0 for a fresh run, the checkpoint's step on resume */
+  public MetricsLog(Path file, long from) {
     this.file = file;
+    try {
+      if (from == 0) {
+        Files.deleteIfExists(file);
+      } else if (Files.exists(file) && Files.size(file) > 0) {
+        List<String> lines = Files.readAllLines(file);
+        List<String> kept = new ArrayList<>(lines.subList(0, 1));
+        for (String line : lines.subList(1, lines.size())) {
+          if (step(line) <= from) {
+            kept.add(line);
+          }
+        }
+        Files.write(file, kept);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private long step(String row) {
+    int comma = row.indexOf(',');
+    try {
+      return Long.parseLong(comma < 0 ? row : row.substring(0, comma));
+    } catch (NumberFormatException e) {
+      throw new IllegalStateException(file + " has a row that does not start with a step number: '" + row + "'");
+    }
   }
 
   public void append(long step, Map<String, Double> metrics) {

@@ -102,8 +102,8 @@ final class GrpoWorkflow {
     log.printf(Locale.ROOT, "train %s: %s world, steps %d..%d, %d prompts x %d samples, alpha %.3g, verifier %s%n",
         spec.name(), spec.data().world(), from, spec.steps(), spec.promptsPerStep(), spec.groupSize(),
         spec.algorithm().alpha(), spec.verifier().isBlank() ? "none" : spec.verifier());
-    MetricsLog steps = new MetricsLog(out.resolve("metrics.csv"));
-    MetricsLog evals = new MetricsLog(out.resolve("eval.csv"));
+    MetricsLog steps = new MetricsLog(out.resolve("metrics.csv"), from);
+    MetricsLog evals = new MetricsLog(out.resolve("eval.csv"), from);
     Map<String, Double> first = null;
     Map<String, Double> last = null;
     if (from == 0) {
