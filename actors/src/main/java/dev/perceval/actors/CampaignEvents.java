@@ -19,7 +19,11 @@ public final class CampaignEvents {
   /** A runner took the campaign up, from {@code fromStep} completed steps. */
   public record Started(String id, long fromStep) implements Event {}
 
-  /** @param step completed steps so far; @param checkpoint where the learner's state after it lives */
+  /**
+   * @param step completed steps so far
+   * @param checkpoint where the learner's state after it lives, or null when no checkpoint was written after
+   *     it (the campaign's last one still holds)
+   */
   public record StepCompleted(String id, long step, Map<String, Double> metrics, String checkpoint)
       implements Event {}
 

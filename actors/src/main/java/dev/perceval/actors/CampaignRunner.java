@@ -9,14 +9,14 @@ import dev.perceval.policy.io.ModelCheckpoint;
 import dev.perceval.policy.text.Tokenizer;
 import dev.perceval.policy.world.World;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 
 /**
- * Runs one campaign's steps on its own thread: the single GRPO controller with actor-backed
- * pools. After every step the learner checkpoints and the coordinator journals the step before
- * the next one starts, so a campaign resumes exactly after its last journaled step.
+ * Runs one campaign's steps on its own thread: the GRPO loop with actor-backed pools and a
+ * listener that journals every step (with the checkpoint written after it, if any) before the
+ * next one starts. A campaign resumes from its last journaled checkpoint; steps journaled after
+ * it are run again, to the same numbers, and not journaled twice.
  */
 public final class CampaignRunner implements Runnable {
   /** Shared by every campaign of a coordinator: one receptionist subscription per key. */
@@ -29,20 +29,20 @@ public final class CampaignRunner implements Runnable {
   private final ModelSource source;
   private final String id;
   private final CampaignSpec spec;
-  private final long from;
+  private final long journaled;
   private final String resumeFrom;
   private volatile boolean stop;
   private volatile String phase = "starting";
 
   CampaignRunner(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator, Workers workers, ModelSource source,
-      String id, CampaignSpec spec, long from, String resumeFrom) {
+      String id, CampaignSpec spec, long journaled, String resumeFrom) {
     this.system = system;
     this.coordinator = coordinator;
     this.workers = workers;
     this.source = source;
     this.id = id;
     this.spec = spec;
-    this.from = from;
+    this.journaled = journaled;
     this.resumeFrom = resumeFrom;
   }
 
@@ -72,9 +72,11 @@ public final class CampaignRunner implements Runnable {
     phase = "waiting for a learner";
     ActorRef<LearnerActor.Command> learnerRef = workers.learners().first();
     ActorPools.RemoteLearner learner = new ActorPools.RemoteLearner(system, learnerRef, timeout);
-    long version = learner.start(spec.render(), resumeFrom);
-    if (version != from) {
-      throw new IllegalStateException("the learner resumed at step " + version + ", the journal at " + from);
+    // The learner restores the journaled checkpoint, which may lie before the last journaled step
+    // (checkpoints come every trainer.checkpoint-every steps): the steps after it are run again.
+    long from = learner.start(spec.render(), resumeFrom);
+    if (from > journaled) {
+      throw new IllegalStateException("the learner resumed at step " + from + ", after the journal's " + journaled);
     }
     ModelSource.Campaign campaign = ModelSource.Campaign.of(id, spec);
     ModelCheckpoint.Loaded init = source.load(spec.policy(), "policy");
@@ -89,30 +91,26 @@ public final class CampaignRunner implements Runnable {
     boolean penalise = spec.data().perception() && !spec.verifier().isBlank();
     GrpoLoop loop = new GrpoLoop(spec, world, tok, world::task, samplers,
         penalise ? new ActorPools.Verifiers(workers.verifiers(), campaign) : null, learner);
-    int every = spec.trainer().evalEvery();
-    MetricsLog steps = new MetricsLog(spec.outDir().resolve("metrics.csv"), from);
-    MetricsLog evals = new MetricsLog(spec.outDir().resolve("eval.csv"), from);
-    if (from == 0 && spec.trainer().evalN() > 0) {
-      phase = "evaluating the starting policy";
-      evals.append(0, loop.evaluate());
-    }
     int redispatchedBefore = redispatched();
-    for (long s = from; s < spec.steps() && !stop; s++) {
-      phase = "step " + (s + 1) + " of " + spec.steps();
-      GrpoLoop.StepRecord rec = loop.step(s);
-      Map<String, Double> metrics = new LinkedHashMap<>(rec.metrics());
-      // Shards sent again because their worker stopped or timed out, since this runner started.
-      metrics.put("workers/redispatched", (double) (redispatched() - redispatchedBefore));
-      steps.append(s + 1, metrics);
-      if (s + 1 == spec.steps() || (every > 0 && (s + 1) % every == 0)) {
-        phase = "evaluating after step " + (s + 1);
-        Map<String, Double> eval = loop.evaluate();
-        evals.append(s + 1, eval);
-        metrics.putAll(eval);
+    phase = from == 0 && spec.trainer().evalN() > 0 ? "evaluating the starting policy" : "step " + (from + 1);
+    loop.run(from, new GrpoLoop.Listener() {
+      @Override
+      public Map<String, Double> extraMetrics() {
+        // Shards sent again because their worker stopped or timed out, since this runner started.
+        return Map.of("workers/redispatched", (double) (redispatched() - redispatchedBefore));
       }
-      String checkpoint = rec.checkpoint() != null ? rec.checkpoint() : learner.checkpoint(s + 1).toString();
-      journal(s + 1, metrics, checkpoint);
-    }
+
+      @Override
+      public void stepped(long step, Map<String, Double> metrics, String checkpoint) {
+        journal(step, metrics, checkpoint);
+        phase = "step " + (step + 1) + " of " + spec.steps();
+      }
+
+      @Override
+      public boolean stopRequested() {
+        return stop;
+      }
+    });
     phase = stop ? "stopped" : "done";
   }
 

@@ -46,7 +46,8 @@ public record CampaignState(Map<String, Campaign> campaigns, List<String> order,
     } else if (e instanceof CampaignEvents.StepCompleted s) {
       Map<String, Double> merged = new LinkedHashMap<>(c.metrics());
       merged.putAll(s.metrics());
-      next.put(c.id(), new Campaign(c.id(), c.spec(), c.status(), s.step(), merged, s.checkpoint(), null));
+      String checkpoint = s.checkpoint() != null ? s.checkpoint() : c.checkpoint();
+      next.put(c.id(), new Campaign(c.id(), c.spec(), c.status(), s.step(), merged, checkpoint, null));
     } else if (e instanceof CampaignEvents.Paused) {
       next.put(c.id(), c.with(Status.PAUSED));
     } else if (e instanceof CampaignEvents.Resumed) {

@@ -46,7 +46,10 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
   /** {@code found} false: no such campaign; {@code error}: the action does not apply to its status. */
   public record ControlReply(boolean found, CampaignState.Status status, String error) implements CborSerializable {}
 
-  /** From a runner: step {@code step} is done; the reply comes once it is journaled. */
+  /**
+   * From a runner: step {@code step} is done, and {@code checkpoint} written after it (null if
+   * none); the reply comes once it is journaled.
+   */
   public record StepDone(String id, long step, Map<String, Double> metrics, String checkpoint,
       ActorRef<Journaled> replyTo) implements Command {}
 
@@ -120,9 +123,14 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
         })
         .onCommand(StepDone.class, (state, c) -> {
           CampaignState.Campaign campaign = state.campaigns().get(c.id());
-          if (!c.id().equals(runnerId) || campaign == null || c.step() != campaign.step() + 1) {
+          if (!c.id().equals(runnerId) || campaign == null || c.step() > campaign.step() + 1) {
             c.replyTo().tell(new Journaled(c.step(), "step " + c.step() + " of " + c.id() + " is not the next one"
                 + " of the current runner"));
+            return Effect().none();
+          }
+          if (c.step() <= campaign.step()) {
+            // Run again after a resume from an earlier checkpoint: journaled already, same numbers.
+            c.replyTo().tell(new Journaled(c.step(), null));
             return Effect().none();
           }
           return Effect().persist(new CampaignEvents.StepCompleted(c.id(), c.step(), c.metrics(), c.checkpoint()))

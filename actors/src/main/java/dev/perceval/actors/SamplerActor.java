@@ -131,7 +131,7 @@ public final class SamplerActor {
    * same one after answering {@code r} with an error, or fetching with {@code r} stashed.
    */
   private Behavior<Command> notReady(NeedsWeights r) {
-    String error = prepare(r.campaign());
+    String error = prepare(r.campaign(), r.weights().version());
     if (error != null) {
       r.fail(version, name, error);
       return Behaviors.same();
@@ -196,9 +196,13 @@ public final class SamplerActor {
     return Behaviors.same();
   }
 
-  /** Loads the campaign's checkpoint when the campaign changes; returns an error or null. */
-  private String prepare(ModelSource.Campaign c) {
-    if (c.equals(campaign)) {
+  /**
+   * Loads the campaign's checkpoint when the campaign changes, or when version 0 is asked for
+   * again (a campaign resumed before its first checkpoint starts over from it); returns an error
+   * or null.
+   */
+  private String prepare(ModelSource.Campaign c, long wanted) {
+    if (c.equals(campaign) && (wanted != 0 || version == 0)) {
       return null;
     }
     try {

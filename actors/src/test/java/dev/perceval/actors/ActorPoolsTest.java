@@ -67,6 +67,11 @@ class ActorPoolsTest {
   }
 
   private static List<Map<String, Double>> inProcess(CampaignSpec spec, World world) {
+    return inProcess(policy, spec, world, loop -> run(loop, spec.steps()));
+  }
+
+  /** Builds the in-process loop (samplers, oracle verifier, learner) and hands it to {@code body}. */
+  static <T> T inProcess(Path policy, CampaignSpec spec, World world, java.util.function.Function<GrpoLoop, T> body) {
     ModelCheckpoint.Loaded p = ModelCheckpoint.load(policy, Device.cpu());
     ModelCheckpoint.Loaded ref = ModelCheckpoint.load(policy, Device.cpu());
     ModelCheckpoint.Loaded replica = ModelCheckpoint.load(policy, Device.cpu());
@@ -77,7 +82,7 @@ class ActorPoolsTest {
       GrpoLoop loop = new GrpoLoop(spec, world, p.tokenizer(), world::task,
           new LocalSamplerPool(rep, p.tokenizer(), world::task, spec.rollout().microBatch(), 0, learner::weights),
           new LocalVerifierPool(new OracleVerifier(world, p.tokenizer()), world::task), learner);
-      return run(loop, spec.steps());
+      return body.apply(loop);
     }
   }
 

@@ -11,9 +11,15 @@ import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.DispatcherSelector;
 import akka.persistence.testkit.javadsl.PersistenceTestKit;
+import dev.perceval.policy.grpo.CampaignSpec;
+import dev.perceval.policy.grpo.GrpoLoop;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -135,5 +141,40 @@ class CoordinatorTest {
         .filter(e -> e instanceof CampaignEvents.StepCompleted s && s.id().equals(id)).count();
     assertEquals(4, stepEvents, "every step journaled exactly once");
     kit.stop(third);
+  }
+
+  @Test
+  void checkpointsFollowTheSpecLikeTheInProcessRunAndAResumeRunsTheStepsAfterTheLastOneAgain() throws Exception {
+    String extra = "steps = 12, trainer { eval-n = 8, eval-every = 0, checkpoint-every = 5, keep-checkpoints = 2 }";
+    CampaignSpec local = CampaignSpec.parse(Fixtures.spec(policy, dir.resolve("cadence-local"), extra));
+    ActorPoolsTest.inProcess(policy, local, ModelSourceWorlds.of(local, policy), loop -> loop.run(0, new GrpoLoop.Listener() {}));
+
+    Path out = dir.resolve("cadence-actors");
+    ActorRef<Coordinator.Command> first = coordinator("coordinator-cadence-a");
+    String id = submit(first, Fixtures.spec(policy, out, extra));
+    // Stopped after step 7 at the earliest: its journaled checkpoint is step 5's (or 10's), so
+    // the next coordinator runs the steps after it again.
+    CampaignState.Campaign stopped = awaitStatus(first, id, CampaignState.Status.RUNNING, 7);
+    kit.stop(first);
+    ActorRef<Coordinator.Command> second = coordinator("coordinator-cadence-b");
+    CampaignState.Campaign done = awaitStatus(second, id, CampaignState.Status.COMPLETED, 12);
+    kit.stop(second);
+
+    assertTrue(stopped.checkpoint().endsWith("step-5") || stopped.checkpoint().endsWith("step-10"),
+        stopped.checkpoint());
+    assertEquals(List.of("step-10", "step-12"), names(dir.resolve("cadence-local/checkpoints")));
+    assertEquals(names(dir.resolve("cadence-local/checkpoints")), names(out.resolve("checkpoints")));
+    assertEquals(out.resolve("checkpoints/step-12").toString(), done.checkpoint());
+    assertEquals(Files.readAllLines(dir.resolve("cadence-local/eval.csv")), Files.readAllLines(out.resolve("eval.csv")));
+    assertEquals(13, Files.readAllLines(out.resolve("metrics.csv")).size(), "a header and each step once");
+    long stepEvents = journal.persistedInStorage(Coordinator.PERSISTENCE_ID).stream()
+        .filter(e -> e instanceof CampaignEvents.StepCompleted s && s.id().equals(id)).count();
+    assertEquals(12, stepEvents, "every step journaled exactly once");
+  }
+
+  private static List<String> names(Path checkpoints) throws IOException {
+    try (Stream<Path> s = Files.list(checkpoints)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
   }
 }

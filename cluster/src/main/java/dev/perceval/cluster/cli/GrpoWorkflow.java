@@ -1,12 +1,11 @@
 package dev.perceval.cluster.cli;
 
-import dev.perceval.actors.MetricsLog;
 import dev.perceval.policy.grpo.CampaignSpec;
 import dev.perceval.policy.grpo.GrpoLoop;
 import dev.perceval.policy.grpo.LocalLearner;
 import dev.perceval.policy.grpo.LocalSamplerPool;
 import dev.perceval.policy.grpo.VerifierPool;
-import dev.perceval.policy.io.Checkpoint;
+import dev.perceval.policy.io.StepCheckpoints;
 import dev.perceval.policy.io.ModelCheckpoint;
 import dev.perceval.policy.model.TinyVlm;
 import dev.perceval.policy.text.Tokenizer;
@@ -29,7 +28,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.stream.Stream;
 import me.tongfei.progressbar.ProgressBar;
 
 /** A GRPO campaign in this process: the loop's in-process sampler, verifier and learner. */
@@ -43,7 +41,7 @@ final class GrpoWorkflow {
     Path out = spec.outDir();
     Path checkpoints = out.resolve("checkpoints");
     Path start = Path.of(spec.policy());
-    Path latest = resume ? latestCheckpoint(checkpoints) : null;
+    Path latest = resume ? new StepCheckpoints(checkpoints).latest() : null;
     ModelCheckpoint.Loaded init = PrmWorkflows.loadKind(latest != null ? latest : start, "policy", ctx);
     long from = latest != null ? init.step() : 0;
     ModelCheckpoint.Loaded refCkpt = spec.actor().klCoef() > 0 ? PrmWorkflows.loadKind(start, "policy", ctx) : null;
@@ -102,37 +100,31 @@ final class GrpoWorkflow {
     log.printf(Locale.ROOT, "train %s: %s world, steps %d..%d, %d prompts x %d samples, alpha %.3g, verifier %s%n",
         spec.name(), spec.data().world(), from, spec.steps(), spec.promptsPerStep(), spec.groupSize(),
         spec.algorithm().alpha(), spec.verifier().isBlank() ? "none" : spec.verifier());
-    MetricsLog steps = new MetricsLog(out.resolve("metrics.csv"), from);
-    MetricsLog evals = new MetricsLog(out.resolve("eval.csv"), from);
-    Map<String, Double> first = null;
-    Map<String, Double> last = null;
-    if (from == 0) {
-      first = evaluate(loop, evals, 0, log);
-      last = first;
-    }
-    int every = spec.trainer().evalEvery();
+    GrpoLoop.Outcome o;
     try (ProgressBar bar = Progress.bar("grpo", spec.steps())) {
       bar.stepTo(from);
-      for (long s = from; s < spec.steps(); s++) {
-        GrpoLoop.StepRecord r = loop.step(s);
-        steps.append(s + 1, r.metrics());
-        bar.step();
-        bar.setExtraMessage(String.format(Locale.ROOT, " reward %.3f flagged %.2f",
-            r.metrics().get("reward/mean"), r.metrics().get("perceval/flagged_rate")));
-        if (s + 1 == spec.steps() || (every > 0 && (s + 1) % every == 0)) {
-          last = evaluate(loop, evals, s + 1, null);
-          if (first == null) {
-            first = last;
+      o = loop.run(from, new GrpoLoop.Listener() {
+        @Override
+        public void evaluated(long step, Map<String, Double> eval) {
+          if (step == 0) {
+            report(log, step, eval);
           }
         }
-      }
+
+        @Override
+        public void stepped(long step, Map<String, Double> metrics, String checkpoint) {
+          bar.step();
+          bar.setExtraMessage(String.format(Locale.ROOT, " reward %.3f flagged %.2f",
+              metrics.get("reward/mean"), metrics.get("perceval/flagged_rate")));
+        }
+      });
     }
-    if (last != null) {
-      report(log, spec.steps(), last);
+    if (!o.lastEval().isEmpty()) {
+      report(log, spec.steps(), o.lastEval());
     }
     plot(out, spec.name());
     log.printf(Locale.ROOT, "train %s: done; %s/{metrics.csv, eval.csv, curves.png, checkpoints/}%n", spec.name(), out);
-    return new Outcome(first, last, out);
+    return new Outcome(o.firstEval().isEmpty() ? null : o.firstEval(), o.lastEval().isEmpty() ? null : o.lastEval(), out);
   }
 
   /** curves.png from the campaign's metrics.csv and eval.csv. */
@@ -161,37 +153,9 @@ final class GrpoWorkflow {
     return out;
   }
 
-  private static Map<String, Double> evaluate(GrpoLoop loop, MetricsLog evals, long step, PrintStream log) {
-    Map<String, Double> m = loop.evaluate();
-    if (!m.isEmpty()) {
-      evals.append(step, m);
-      if (log != null) {
-        report(log, step, m);
-      }
-    }
-    return m;
-  }
-
   static void report(PrintStream log, long step, Map<String, Double> m) {
     StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "eval after step %d:", step));
     m.forEach((k, v) -> b.append(String.format(Locale.ROOT, " %s %.3f", k.replace("eval/", ""), v)));
     log.println(b);
-  }
-
-  /** The checkpoint of the most steps under {@code dir}, or null. */
-  static Path latestCheckpoint(Path dir) throws IOException {
-    if (!Files.isDirectory(dir)) {
-      return null;
-    }
-    List<Path> found = new ArrayList<>();
-    try (Stream<Path> s = Files.list(dir)) {
-      s.filter(p -> p.getFileName().toString().matches("step-\\d+") && Files.exists(p.resolve(Checkpoint.MANIFEST)))
-          .forEach(found::add);
-    }
-    return found.stream().max((a, b) -> Long.compare(stepOf(a), stepOf(b))).orElse(null);
-  }
-
-  private static long stepOf(Path p) {
-    return Long.parseLong(p.getFileName().toString().substring(5));
   }
 }

@@ -37,7 +37,7 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
       LossAggregation lossAgg, float klCoef, KlEstimator klEstimator, int ppoEpochs, int miniBatches,
       int microBatch, boolean freezeVisionTower) {}
 
-  public record Trainer(int checkpointEvery, int evalEvery, int evalN, Split evalSplit) {}
+  public record Trainer(int checkpointEvery, int keepCheckpoints, int evalEvery, int evalN, Split evalSplit) {}
 
   private static final String REFERENCE = "campaign-reference.conf";
 
@@ -147,8 +147,13 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
         named(c, "actor.kl-estimator", KlEstimator::parse), positive(c, "actor.ppo-epochs"),
         positive(c, "actor.mini-batches"), positive(c, "actor.micro-batch"),
         c.getBoolean("actor.freeze-vision-tower"));
-    Trainer trainer = new Trainer(nonNegative(c, "trainer.checkpoint-every"), nonNegative(c, "trainer.eval-every"),
+    Trainer trainer = new Trainer(nonNegative(c, "trainer.checkpoint-every"),
+        nonNegative(c, "trainer.keep-checkpoints"), nonNegative(c, "trainer.eval-every"),
         nonNegative(c, "trainer.eval-n"), split(c, "trainer.eval-split"));
+    if (trainer.keepCheckpoints() == 1) {
+      throw bad("trainer.keep-checkpoints", "must be 0 (keep all) or at least 2: a node that dies between writing a"
+          + " checkpoint and journaling its step resumes from the one before", 1);
+    }
     CampaignSpec spec = new CampaignSpec(c.getString("name"), c.getLong("seed"), c.getString("policy"),
         c.getString("verifier"), c.getString("out"), data, positive(c, "steps"), positive(c, "prompts-per-step"),
         positive(c, "group-size"), rollout, algorithm, actor, trainer, c.root().render(ConfigRenderOptions.concise()));

@@ -1,6 +1,7 @@
 package dev.perceval.policy.grpo;
 
 import dev.perceval.policy.Rng;
+import dev.perceval.policy.io.MetricsLog;
 import dev.perceval.policy.sampling.SamplingParams;
 import dev.perceval.policy.text.Tokenizer;
 import dev.perceval.policy.train.Evaluator;
@@ -8,6 +9,7 @@ import dev.perceval.policy.world.Answers;
 import dev.perceval.policy.world.Task;
 import dev.perceval.policy.world.TaskId;
 import dev.perceval.policy.world.World;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,8 +56,85 @@ public final class GrpoLoop {
     this.functionWords = world.functionWords();
   }
 
-  /** One completed step: its metrics, and the checkpoint written after it (null if none). */
-  public record StepRecord(long step, Map<String, Double> metrics, String checkpoint) {}
+  /** One step's metrics; {@code step} counts from 0. */
+  public record StepRecord(long step, Map<String, Double> metrics) {}
+
+  /**
+   * What a run reports as it goes: the CLI draws a progress bar, the coordinator journals each
+   * step. Called on the run's thread, after the step's rows are in {@code metrics.csv} and
+   * {@code eval.csv} and its checkpoint (if any) is complete.
+   */
+  public interface Listener {
+    /** A held-out evaluation after {@code step} completed steps (0: the starting policy). */
+    default void evaluated(long step, Map<String, Double> eval) {}
+
+    /**
+     * Step {@code step} (counting from 1) is done: its metrics with the evaluation made after it,
+     * and the checkpoint written after it, or null.
+     */
+    default void stepped(long step, Map<String, Double> metrics, String checkpoint) {}
+
+    /** Metrics of the run's surroundings to log with the step's own (e.g. shards sent again). */
+    default Map<String, Double> extraMetrics() {
+      return Map.of();
+    }
+
+    /** Asked before each step: true ends the run after the step in progress. */
+    default boolean stopRequested() {
+      return false;
+    }
+  }
+
+  /** The first and last held-out evaluations of a run (empty when {@code trainer.eval-n} is 0 or none ran). */
+  public record Outcome(Map<String, Double> firstEval, Map<String, Double> lastEval) {}
+
+  /**
+   * Runs the steps after {@code from} completed ones up to {@code steps}: the starting policy's
+   * evaluation on a fresh run, the evaluation and checkpoint cadence ({@code trainer.eval-every},
+   * {@code trainer.checkpoint-every}, and both after the last step) and {@code metrics.csv} /
+   * {@code eval.csv} in the spec's out directory, which a resumed run continues without repeating
+   * a row. The learner must hold the weights of step {@code from}.
+   */
+  public Outcome run(long from, Listener listener) {
+    Path out = spec.outDir();
+    MetricsLog steps = new MetricsLog(out.resolve("metrics.csv"), from);
+    MetricsLog evals = new MetricsLog(out.resolve("eval.csv"), from);
+    Map<String, Double> first = Map.of();
+    Map<String, Double> last = Map.of();
+    if (from == 0) {
+      first = evaluate(evals, 0, listener);
+      last = first;
+    }
+    CampaignSpec.Trainer trainer = spec.trainer();
+    for (long s = from; s < spec.steps() && !listener.stopRequested(); s++) {
+      long done = s + 1;
+      Map<String, Double> metrics = new LinkedHashMap<>(step(s).metrics());
+      metrics.putAll(listener.extraMetrics());
+      steps.append(done, metrics);
+      boolean end = done == spec.steps();
+      if (end || due(done, trainer.evalEvery())) {
+        last = evaluate(evals, done, listener);
+        first = first.isEmpty() ? last : first;
+        metrics.putAll(last);
+      }
+      String checkpoint = end || due(done, trainer.checkpointEvery()) ? learner.checkpoint(done).toString() : null;
+      listener.stepped(done, metrics, checkpoint);
+    }
+    return new Outcome(first, last);
+  }
+
+  private static boolean due(long done, int every) {
+    return every > 0 && done % every == 0;
+  }
+
+  private Map<String, Double> evaluate(MetricsLog evals, long step, Listener listener) {
+    Map<String, Double> m = evaluate();
+    if (!m.isEmpty()) {
+      evals.append(step, m);
+      listener.evaluated(step, m);
+    }
+    return m;
+  }
 
   /** The prompts of a step's sampling round: disjoint across steps and rounds. */
   public List<TaskId> prompts(long step, int round) {
@@ -127,7 +206,7 @@ public final class GrpoLoop {
       metrics.put("perceval/flagged_rate", 0.0);
       metrics.put("perceval/flagged_tokens", 0.0);
       metrics.putAll(timing(t0, t1, t1, t1, t1, t1, tokens));
-      return new StepRecord(step, metrics, null);
+      return new StepRecord(step, metrics);
     }
 
     boolean penalise = spec.data().perception() && verifiers != null;
@@ -161,12 +240,7 @@ public final class GrpoLoop {
     metrics.putAll(result.metrics());
     metrics.put("policy/version", (double) result.version());
     metrics.putAll(timing(t0, t1, t2, t3, t4, t5, tokens));
-    String ckpt = null;
-    int every = spec.trainer().checkpointEvery();
-    if (step + 1 == spec.steps() || (every > 0 && (step + 1) % every == 0)) {
-      ckpt = learner.checkpoint(step + 1).toString();
-    }
-    return new StepRecord(step, metrics, ckpt);
+    return new StepRecord(step, metrics);
   }
 
   private static Map<String, Double> timing(long t0, long gen, long verify, long adv, long update, long sync, long tokens) {

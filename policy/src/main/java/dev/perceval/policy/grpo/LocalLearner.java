@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.perceval.policy.Rng;
 import dev.perceval.policy.io.ModelCheckpoint;
+import dev.perceval.policy.io.StepCheckpoints;
 import dev.perceval.policy.model.Inputs;
 import dev.perceval.policy.model.TinyVlm;
 import dev.perceval.policy.model.Torch;
@@ -215,10 +216,13 @@ public final class LocalLearner implements Learner, AutoCloseable {
     return published;
   }
 
+  /** Writes {@code step-N} under the checkpoint folder, then keeps only the newest {@code trainer.keep-checkpoints}. */
   @Override
   public Path checkpoint(long step) {
-    Path dir = checkpoints.resolve("step-" + step);
+    StepCheckpoints all = new StepCheckpoints(checkpoints);
+    Path dir = all.of(step);
     ModelCheckpoint.save(dir, "policy", policy, tok, optimizer, step, Map.of("seed", spec.seed()), meta);
+    all.prune(spec.trainer().keepCheckpoints());
     return dir;
   }
 

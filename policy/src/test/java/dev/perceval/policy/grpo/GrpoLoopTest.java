@@ -210,5 +210,7 @@ class GrpoLoopTest {
     assertTrue(e.getMessage().contains("no verifier is given"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> spec("").with(Map.of("policy", "\"\"")));
     assertTrue(e.getMessage().contains("policy: a policy checkpoint is required"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> spec("trainer.keep-checkpoints = 1"));
+    assertTrue(e.getMessage().contains("trainer.keep-checkpoints must be 0 (keep all) or at least 2"), e.getMessage());
   }
 }

@@ -1,4 +1,4 @@
-package dev.perceval.actors;
+package dev.perceval.policy.io;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

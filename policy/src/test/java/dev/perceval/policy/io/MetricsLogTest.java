@@ -1,4 +1,4 @@
-package dev.perceval.actors;
+package dev.perceval.policy.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
