@@ -79,10 +79,10 @@ public final class CampaignRunner implements Runnable {
       throw new IllegalStateException("the learner resumed at step " + from + ", after the journal's " + journaled);
     }
     ModelSource.Campaign campaign = ModelSource.Campaign.of(id, spec);
-    ModelCheckpoint.Loaded init = source.load(spec.policy(), "policy");
-    Tokenizer tok = init.tokenizer();
-    World world = source.world(spec.data().world(), init.model().config().imageSize(), spec.data().families());
-    init.model().close();
+    ModelCheckpoint.Header policy = source.header(spec.policy(), "policy");
+    Tokenizer tok = policy.tokenizer();
+    World world = source.world(spec.data().world(), policy.imageSize(), spec.data().families());
+    policy.requireVocabulary(world);
     ActorPools.Samplers samplers = new ActorPools.Samplers(workers.samplers(), campaign, learnerRef,
         WeightsSource.initial());
     if (from > 0) {

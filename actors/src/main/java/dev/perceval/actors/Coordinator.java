@@ -14,6 +14,9 @@ import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
 import dev.perceval.policy.grpo.CampaignSpec;
+import dev.perceval.policy.io.Checkpoint;
+import dev.perceval.prm.Verifiers;
+import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -145,20 +148,14 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
         .build();
   }
 
-  /** Refused at submission rather than failing later on a worker: every node reads these paths. */
-  private static void requireCheckpoint(String key, String path) {
-    if (!java.nio.file.Files.isRegularFile(java.nio.file.Path.of(path).resolve(dev.perceval.policy.io.Checkpoint.MANIFEST))) {
-      throw new IllegalArgumentException(key + " checkpoint '" + path + "' not found (no manifest.json there)");
-    }
-  }
-
   private Effect<CampaignEvents.Event, CampaignState> onSubmit(CampaignState state, Submit c) {
     CampaignSpec spec;
     try {
       spec = CampaignSpec.parse(c.spec());
-      requireCheckpoint("policy", spec.policy());
-      if (!spec.verifier().isEmpty() && !spec.verifier().equals("oracle")) {
-        requireCheckpoint("verifier", spec.verifier());
+      // Refused now rather than failing later on a worker: every node reads these paths.
+      Checkpoint.requireExists("policy", Path.of(spec.policy()));
+      if (!spec.verifier().isEmpty()) {
+        Verifiers.requireExists(spec.verifier());
       }
     } catch (IllegalArgumentException e) {
       c.replyTo().tell(new Accepted(null, e.getMessage()));

@@ -33,6 +33,16 @@ public final class ImageBytes {
     return dev.perceval.policy.world.Images.toChw(scaled);
   }
 
+  /** Pixels sent as float32 bytes, refused unless they are a {@code size} x {@code size} RGB image. */
+  public static float[] pixels(byte[] bytes, int size) {
+    float[] pixels = decode(bytes);
+    if (pixels.length != 3 * size * size) {
+      throw new IllegalArgumentException("image has " + pixels.length + " values, the model expects 3 x " + size
+          + " x " + size);
+    }
+    return pixels;
+  }
+
   public static float[] decode(byte[] bytes) {
     if (bytes.length % 4 != 0) {
       throw new IllegalArgumentException("image bytes must be float32 values, got " + bytes.length + " bytes");

@@ -13,12 +13,9 @@ import dev.perceval.policy.grpo.LocalLearner;
 import dev.perceval.policy.grpo.PolicyWeights;
 import dev.perceval.policy.grpo.WeightsRef;
 import dev.perceval.policy.io.ModelCheckpoint;
-import dev.perceval.policy.model.TinyVlm;
-import dev.perceval.policy.train.AdamW;
 import dev.perceval.policy.world.World;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -72,9 +69,7 @@ public final class LearnerActor {
   }
 
   private final ModelSource source;
-  private final Map<String, TinyVlm> models = new LinkedHashMap<>();
   private LocalLearner learner;
-  private AdamW optimizer;
   private PolicyWeights published;
   private String session;
 
@@ -110,26 +105,12 @@ public final class LearnerActor {
     release();
     try {
       CampaignSpec spec = CampaignSpec.parse(s.spec());
-      ModelCheckpoint.Loaded init = source.load(s.resumeFrom() != null ? s.resumeFrom() : spec.policy(), "policy");
-      models.put("policy", init.model());
-      TinyVlm reference = null;
-      if (spec.actor().klCoef() > 0) {
-        reference = source.load(spec.policy(), "policy").model();
-        models.put("reference", reference);
-      }
-      World world = source.world(spec.data().world(), init.model().config().imageSize(), spec.data().families());
-      optimizer = new AdamW(init.model(), new AdamW.Hyper(0.9f, 0.999f, 1e-8f, spec.actor().weightDecay(),
-          spec.actor().gradClip()));
-      if (s.resumeFrom() != null) {
-        init.restore(optimizer);
-      }
-      Map<String, String> meta = new LinkedHashMap<>(init.meta());
-      meta.put("campaign", spec.name());
-      long version = s.resumeFrom() != null ? init.step() : 0;
-      learner = new LocalLearner(init.model(), reference, optimizer, init.tokenizer(), world::task, spec,
-          spec.outDir().resolve("checkpoints"), meta, version);
+      ModelCheckpoint.Header policy = source.header(spec.policy(), "policy");
+      World world = source.world(spec.data().world(), policy.imageSize(), spec.data().families());
+      learner = LocalLearner.open(spec, s.resumeFrom() != null ? Path.of(s.resumeFrom()) : null, world,
+          source.device());
       session = s.session();
-      s.replyTo().tell(new Started(version, null));
+      s.replyTo().tell(new Started(learner.version(), null));
       return running();
     } catch (RuntimeException e) {
       release();
@@ -215,13 +196,10 @@ public final class LearnerActor {
   }
 
   private Behavior<Command> release() {
-    if (optimizer != null) {
-      optimizer.close();
-      optimizer = null;
+    if (learner != null) {
+      learner.close();
+      learner = null;
     }
-    models.values().forEach(TinyVlm::close);
-    models.clear();
-    learner = null;
     published = null;
     session = null;
     return Behaviors.same();

@@ -2,11 +2,11 @@ package dev.perceval.actors;
 
 import ai.djl.Device;
 import dev.perceval.policy.io.ModelCheckpoint;
-import dev.perceval.policy.world.Task;
-import dev.perceval.policy.world.TaskId;
+import dev.perceval.policy.text.Tokenizer;
 import dev.perceval.policy.world.World;
 import dev.perceval.policy.world.WorldConfig;
 import dev.perceval.policy.world.Worlds;
+import dev.perceval.prm.Verifiers;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -28,21 +28,23 @@ public record ModelSource(Device device, Path cacheDir) {
     }
   }
 
+  /** The whole checkpoint at {@code path}, holding a {@code kind}, with its weights on this node's device. */
   public ModelCheckpoint.Loaded load(String path, String kind) {
-    ModelCheckpoint.Loaded l = ModelCheckpoint.load(Path.of(path), device);
-    if (!kind.equals(l.kind())) {
-      l.model().close();
-      throw new IllegalArgumentException("checkpoint " + path + " holds a " + l.kind() + ", expected a " + kind);
-    }
-    return l;
+    return ModelCheckpoint.load(Path.of(path), kind, device);
+  }
+
+  /** The checkpoint's config and tokenizer, without its weights. */
+  public ModelCheckpoint.Header header(String path, String kind) {
+    return ModelCheckpoint.header(Path.of(path), kind);
+  }
+
+  /** The verifier a campaign or TTS request names, for a policy that writes with {@code policy}. */
+  public Verifiers.Opened verifier(String name, World world, Tokenizer policy, int batchSize) {
+    return Verifiers.open(name, world, policy, device, batchSize);
   }
 
   public World world(String name, int imageSize, List<String> families) {
     String key = name + "/" + imageSize + "/" + families;
     return WORLDS.computeIfAbsent(key, k -> Worlds.create(name, new WorldConfig(imageSize, families, 0, 0, cacheDir)));
-  }
-
-  public static Task task(World world, TaskId id) {
-    return world.task(id);
   }
 }

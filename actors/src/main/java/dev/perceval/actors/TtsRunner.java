@@ -9,13 +9,11 @@ import dev.perceval.policy.text.Tokenizer;
 import dev.perceval.policy.world.Task;
 import dev.perceval.policy.world.TaskId;
 import dev.perceval.policy.world.World;
-import dev.perceval.prm.FlaggedClaim;
 import dev.perceval.prm.Verifier;
 import dev.perceval.tts.Strategies;
 import dev.perceval.tts.TtsPolicy;
 import dev.perceval.tts.TtsResult;
 import dev.perceval.tts.TtsStrategy;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -61,15 +59,14 @@ public final class TtsRunner {
 
   private void run() {
     try {
-      ModelCheckpoint.Loaded policy = workers.source().load(request.policy(), "policy");
+      ModelCheckpoint.Header policy = workers.source().header(request.policy(), "policy");
       Tokenizer tok = policy.tokenizer();
-      int maxText = policy.model().config().maxText();
-      int imageSize = policy.model().config().imageSize();
-      policy.model().close();
+      int maxText = policy.shape().maxText();
+      int imageSize = policy.imageSize();
       World world = workers.source().world(request.world(), imageSize, List.of());
       Task task = request.taskId() != null ? world.task(TaskId.parse(request.taskId()))
           : new Task("user", world.name(), null, request.question(), null, null, List.of(),
-              ImageBytes.fromEncoded(request.image(), imageSize), imageSize);
+              ImageBytes.pixels(request.image(), imageSize), imageSize);
       ModelSource.Campaign model = new ModelSource.Campaign("tts", request.policy(), request.verifier(),
           request.world(), List.of(), 64);
       byte[] image = ImageBytes.encode(task.image());

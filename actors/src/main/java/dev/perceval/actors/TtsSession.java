@@ -34,7 +34,8 @@ public final class TtsSession extends EventSourcedBehavior<TtsSession.Command, T
 
   /**
    * What to answer and how. The question is a world task when {@code taskId} is set, else the
-   * image (PNG or JPEG bytes, scaled to the policy's size) and the question text.
+   * image (the policy's size, as float32 bytes: decoded once, where the request arrived) and the
+   * question text.
    */
   public record Request(String policy, String verifier, String world, String taskId, byte[] image, String question,
       String strategy, int k, long seed, SamplingParams params) implements CborSerializable {}

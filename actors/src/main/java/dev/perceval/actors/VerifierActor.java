@@ -15,15 +15,13 @@ import dev.perceval.policy.world.TaskId;
 import dev.perceval.policy.world.World;
 import dev.perceval.prm.FlaggedClaim;
 import dev.perceval.prm.LocalVerifierPool;
-import dev.perceval.prm.OracleVerifier;
-import dev.perceval.prm.PercevalVerifier;
-import dev.perceval.prm.Verifier;
+import dev.perceval.prm.Verifiers;
 import java.util.List;
 
 /**
  * A Perceval verifier pinned to one device. {@link Verify} returns, per rollout, the token spans
  * of the claims that contradict the image: the token-penalty messages the advantages are built
- * from. The campaign names a verifier checkpoint, or "oracle" for the scene-truth checker.
+ * from. The campaign names a verifier checkpoint, or the scene-truth oracle ({@link Verifiers}).
  */
 public final class VerifierActor {
   public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "perceval-verifier");
@@ -55,9 +53,8 @@ public final class VerifierActor {
   private final ModelSource source;
   private final String name;
   private ModelSource.Campaign campaign;
-  private ModelCheckpoint.Loaded model;
+  private Verifiers.Opened opened;
   private LocalVerifierPool verifier;
-  private Verifier checker;
   private World world;
 
   private VerifierActor(ModelSource source, String name) {
@@ -83,7 +80,7 @@ public final class VerifierActor {
             Torch.noGrad();
             Task task = c.taskId() != null ? world.task(TaskId.parse(c.taskId())) : userTask(c.image(), c.question());
             List<Task> tasks = java.util.Collections.nCopies(c.responses().size(), task);
-            c.replyTo().tell(new Checked(checker.verify(tasks, c.responses()), name, null));
+            c.replyTo().tell(new Checked(opened.verifier().verify(tasks, c.responses()), name, null));
           } catch (RuntimeException e) {
             c.replyTo().tell(new Checked(List.of(), name, WorkerGroup.describe(e)));
           }
@@ -104,44 +101,24 @@ public final class VerifierActor {
     if (c.verifier() == null || c.verifier().isBlank()) {
       throw new IllegalArgumentException("campaign " + c.id() + " has no verifier");
     }
-    ModelCheckpoint.Loaded policy = source.load(c.policy(), "policy");
-    int size = policy.model().config().imageSize();
-    policy.model().close();
-    world = source.world(c.world(), size, c.families());
-    if (c.verifier().equals("oracle")) {
-      checker = new OracleVerifier(world, policy.tokenizer());
-      verifier = new LocalVerifierPool(checker, world::task);
-    } else {
-      model = source.load(c.verifier(), "verifier");
-      if (!model.tokenizer().equals(policy.tokenizer())) {
-        release();
-        throw new IllegalArgumentException("verifier " + c.verifier() + " and policy " + c.policy()
-            + " use different vocabularies");
-      }
-      float threshold = Float.parseFloat(model.meta().getOrDefault("threshold", "0.5"));
-      checker = new PercevalVerifier(model.model(), model.tokenizer(), world, threshold, c.microBatch());
-      verifier = new LocalVerifierPool(checker, world::task);
-    }
+    ModelCheckpoint.Header policy = source.header(c.policy(), "policy");
+    world = source.world(c.world(), policy.imageSize(), c.families());
+    opened = source.verifier(c.verifier(), world, policy.tokenizer(), c.microBatch());
+    verifier = new LocalVerifierPool(opened.verifier(), world::task);
     campaign = c;
   }
 
   private Task userTask(byte[] image, String question) {
-    float[] pixels = ImageBytes.decode(image);
     int size = world.imageSize();
-    if (pixels.length != 3 * size * size) {
-      throw new IllegalArgumentException("image has " + pixels.length + " values, the verifier expects 3 x " + size
-          + " x " + size);
-    }
-    return new Task("user", world.name(), null, question, null, null, List.of(), pixels, size);
+    return new Task("user", world.name(), null, question, null, null, List.of(), ImageBytes.pixels(image, size), size);
   }
 
   private void release() {
-    if (model != null) {
-      model.model().close();
-      model = null;
+    if (opened != null) {
+      opened.close();
+      opened = null;
     }
     verifier = null;
-    checker = null;
     campaign = null;
   }
 }

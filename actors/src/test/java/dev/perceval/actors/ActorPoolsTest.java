@@ -72,9 +72,9 @@ class ActorPoolsTest {
 
   /** Builds the in-process loop (samplers, oracle verifier, learner) and hands it to {@code body}. */
   static <T> T inProcess(Path policy, CampaignSpec spec, World world, java.util.function.Function<GrpoLoop, T> body) {
-    ModelCheckpoint.Loaded p = ModelCheckpoint.load(policy, Device.cpu());
-    ModelCheckpoint.Loaded ref = ModelCheckpoint.load(policy, Device.cpu());
-    ModelCheckpoint.Loaded replica = ModelCheckpoint.load(policy, Device.cpu());
+    ModelCheckpoint.Loaded p = ModelCheckpoint.load(policy, "policy", Device.cpu());
+    ModelCheckpoint.Loaded ref = ModelCheckpoint.load(policy, "policy", Device.cpu());
+    ModelCheckpoint.Loaded replica = ModelCheckpoint.load(policy, "policy", Device.cpu());
     try (var pm = p.model(); var rm = ref.model(); var rep = replica.model();
         AdamW opt = new AdamW(pm, new AdamW.Hyper(0.9f, 0.999f, 1e-8f, 0f, 1f));
         LocalLearner learner = new LocalLearner(pm, rm, opt, p.tokenizer(), world::task, spec,
@@ -123,7 +123,7 @@ class ActorPoolsTest {
     ActorPools.RemoteLearner learner = new ActorPools.RemoteLearner(kit.system(), learnerRef, Duration.ofSeconds(60));
     assertEquals(0, learner.start(spec.render(), null));
     ModelSource.Campaign campaign = ModelSource.Campaign.of("c-" + tag, spec);
-    GrpoLoop loop = new GrpoLoop(spec, world, ModelCheckpoint.load(policy, Device.cpu()).tokenizer(), world::task,
+    GrpoLoop loop = new GrpoLoop(spec, world, ModelCheckpoint.load(policy, "policy", Device.cpu()).tokenizer(), world::task,
         new ActorPools.Samplers(samplers, campaign, learnerRef, WeightsSource.initial()),
         new ActorPools.Verifiers(verifiers, campaign), learner);
     List<Map<String, Double>> actors = run(loop, spec.steps());

@@ -11,7 +11,7 @@ final class ModelSourceWorlds {
   private ModelSourceWorlds() {}
 
   static World of(CampaignSpec spec, Path policy) {
-    ModelCheckpoint.Loaded l = ModelCheckpoint.load(policy, Device.cpu());
+    ModelCheckpoint.Loaded l = ModelCheckpoint.load(policy, "policy", Device.cpu());
     try (var m = l.model()) {
       return new ModelSource(Device.cpu(), Path.of("unused")).world(spec.data().world(), m.config().imageSize(),
           spec.data().families());

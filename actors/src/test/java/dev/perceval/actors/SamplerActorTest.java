@@ -48,7 +48,7 @@ class SamplerActorTest {
   void continueDecodesFromEachPrefixLikeTheInProcessSampler() {
     World world = Fixtures.world();
     Task task = world.task(new TaskId("shapes", Split.HELDOUT, 3, 0));
-    ModelCheckpoint.Loaded local = ModelCheckpoint.load(policy, Device.cpu());
+    ModelCheckpoint.Loaded local = ModelCheckpoint.load(policy, "policy", Device.cpu());
     int[] prompt = local.tokenizer().prompt(task.question());
     List<int[]> prefixes = List.of(new int[0],
         java.util.Arrays.copyOf(local.tokenizer().encode(task.goldResponse()), 4));

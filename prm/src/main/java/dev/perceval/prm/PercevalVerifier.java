@@ -40,6 +40,11 @@ public final class PercevalVerifier implements Verifier {
     return model;
   }
 
+  /** The claim probability above which a claim is flagged. */
+  public float threshold() {
+    return threshold;
+  }
+
   @Override
   public List<List<FlaggedClaim>> verify(List<Task> tasks, List<int[]> responses) {
     List<List<ScoredClaim>> scored = scoreClaims(tasks, responses);

@@ -50,9 +50,9 @@ final class EvalCommand implements Callable<Integer> {
     Split sp = Split.parse(split);
     Map<String, Object> extra = new HashMap<>();
     extra.put("eval.n", n);
-    ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(ckpt, new Context(common.settings(extra)).device);
+    ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(ckpt, "policy", new Context(common.settings(extra)).device);
     try (var model = loaded.model()) {
-      String worldName = world != null ? world : loaded.meta().getOrDefault("world", "digits");
+      String worldName = world != null ? world : loaded.header().world();
       extra.put("world.image-size", model.config().imageSize());
       Context ctx = new Context(common.settings(extra));
       World w = ctx.world(worldName);

@@ -9,15 +9,11 @@ import dev.perceval.policy.io.StepCheckpoints;
 import dev.perceval.policy.io.ModelCheckpoint;
 import dev.perceval.policy.model.TinyVlm;
 import dev.perceval.policy.text.Tokenizer;
-import dev.perceval.policy.train.AdamW;
-import dev.perceval.policy.world.Task;
-import dev.perceval.policy.world.TaskId;
 import dev.perceval.policy.world.World;
 import dev.perceval.policy.world.WorldConfig;
 import dev.perceval.policy.world.Worlds;
 import dev.perceval.prm.LocalVerifierPool;
-import dev.perceval.prm.OracleVerifier;
-import dev.perceval.prm.PercevalVerifier;
+import dev.perceval.prm.Verifiers;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -27,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Function;
 import me.tongfei.progressbar.ProgressBar;
 
 /** A GRPO campaign in this process: the loop's in-process sampler, verifier and learner. */
@@ -39,60 +34,26 @@ final class GrpoWorkflow {
 
   static Outcome run(Context ctx, CampaignSpec spec, boolean resume, PrintStream log) throws IOException {
     Path out = spec.outDir();
-    Path checkpoints = out.resolve("checkpoints");
     Path start = Path.of(spec.policy());
-    Path latest = resume ? new StepCheckpoints(checkpoints).latest() : null;
-    ModelCheckpoint.Loaded init = PrmWorkflows.loadKind(latest != null ? latest : start, "policy", ctx);
-    long from = latest != null ? init.step() : 0;
-    ModelCheckpoint.Loaded refCkpt = spec.actor().klCoef() > 0 ? PrmWorkflows.loadKind(start, "policy", ctx) : null;
-    ModelCheckpoint.Loaded replicaCkpt = PrmWorkflows.loadKind(latest != null ? latest : start, "policy", ctx);
-    Tokenizer tok = init.tokenizer();
-    TinyVlm policy = init.model();
-    World world = Worlds.create(spec.data().world(), new WorldConfig(policy.config().imageSize(),
+    Path latest = resume ? new StepCheckpoints(out.resolve("checkpoints")).latest() : null;
+    ModelCheckpoint.Header policy = ModelCheckpoint.header(start, "policy");
+    World world = Worlds.create(spec.data().world(), new WorldConfig(policy.imageSize(),
         spec.data().families(), 0, 0, ctx.settings.cacheDir()));
-    for (String w : world.vocabulary()) {
-      if (!tok.contains(w)) {
-        throw new IllegalArgumentException("policy " + start + " cannot write world " + world.name()
-            + ": its vocabulary lacks '" + w + "'");
-      }
+    policy.requireVocabulary(world);
+    Tokenizer tok = policy.tokenizer();
+    try (LocalLearner learner = LocalLearner.open(spec, latest, world, ctx.device);
+        TinyVlm replica = ModelCheckpoint.load(latest != null ? latest : start, "policy", ctx.device).model();
+        Verifiers.Opened verifier = spec.verifier().isBlank() ? null
+            : Verifiers.open(spec.verifier(), world, tok, ctx.device, spec.rollout().microBatch())) {
+      // Only now that every input has loaded: a bad spec leaves no directory behind.
+      Files.createDirectories(out.resolve("checkpoints"));
+      Files.writeString(out.resolve("spec.json"), spec.render());
+      LocalSamplerPool samplers = new LocalSamplerPool(replica, tok, world::task, spec.rollout().microBatch(),
+          learner.version(), learner::weights);
+      VerifierPool verifiers = verifier == null ? null : new LocalVerifierPool(verifier.verifier(), world::task);
+      GrpoLoop loop = new GrpoLoop(spec, world, tok, world::task, samplers, verifiers, learner);
+      return drive(loop, spec, learner.version(), out, log);
     }
-    Function<TaskId, Task> tasks = world::task;
-    ModelCheckpoint.Loaded verifierCkpt = null;
-    VerifierPool verifiers = null;
-    if (spec.verifier().equals("oracle")) {
-      verifiers = new LocalVerifierPool(new OracleVerifier(world, tok), tasks);
-    } else if (!spec.verifier().isBlank()) {
-      verifierCkpt = PrmWorkflows.loadKind(Path.of(spec.verifier()), "verifier", ctx);
-      if (!verifierCkpt.tokenizer().equals(tok)) {
-        throw new IllegalArgumentException("verifier " + spec.verifier() + " and policy " + start
-            + " use different vocabularies");
-      }
-      float threshold = Float.parseFloat(verifierCkpt.meta().getOrDefault("threshold", "0.5"));
-      verifiers = new LocalVerifierPool(new PercevalVerifier(verifierCkpt.model(), tok, world, threshold,
-          spec.rollout().microBatch()), tasks);
-    }
-    // Only now that every input has loaded: a bad spec leaves no directory behind.
-    Files.createDirectories(checkpoints);
-    Files.writeString(out.resolve("spec.json"), spec.render());
-    Map<String, String> meta = new LinkedHashMap<>(init.meta());
-    meta.put("world", world.name());
-    meta.put("campaign", spec.name());
-    AdamW.Hyper hyper = new AdamW.Hyper(0.9f, 0.999f, 1e-8f, spec.actor().weightDecay(), spec.actor().gradClip());
-    Outcome outcome;
-    try (TinyVlm p = policy; TinyVlm replica = replicaCkpt.model();
-        TinyVlm ref = refCkpt == null ? null : refCkpt.model();
-        TinyVlm v = verifierCkpt == null ? null : verifierCkpt.model();
-        AdamW opt = new AdamW(p, hyper);
-        LocalLearner learner = new LocalLearner(p, ref, opt, tok, tasks, spec, checkpoints, meta, from)) {
-      if (latest != null) {
-        init.restore(opt);
-      }
-      LocalSamplerPool samplers = new LocalSamplerPool(replica, tok, tasks, spec.rollout().microBatch(), from,
-          learner::weights);
-      GrpoLoop loop = new GrpoLoop(spec, world, tok, tasks, samplers, verifiers, learner);
-      outcome = drive(loop, spec, from, out, log);
-    }
-    return outcome;
   }
 
   private static Outcome drive(GrpoLoop loop, CampaignSpec spec, long from, Path out, PrintStream log)

@@ -1,5 +1,6 @@
 package dev.perceval.cluster.cli;
 
+import dev.perceval.policy.io.ModelCheckpoint;
 import dev.perceval.prm.PrmSettings;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -79,7 +80,7 @@ final class PrmCommand extends GroupCommand {
       var config = common.config(extra).getConfig("perceval");
       Context ctx = new Context(dev.perceval.policy.Settings.from(config));
       PrmSettings prm = PrmSettings.from(config);
-      String name = world != null ? world : PrmWorkflows.worldOf(ckpt);
+      String name = world != null ? world : ModelCheckpoint.header(ckpt, "verifier").world();
       PrmWorkflows.evaluate(ctx, prm, ctx.world(name), ckpt, policy, prm.evalN(), json, System.out);
       return 0;
     }

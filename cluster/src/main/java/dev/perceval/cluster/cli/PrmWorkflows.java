@@ -18,6 +18,7 @@ import dev.perceval.prm.PrmEval;
 import dev.perceval.prm.PrmExample;
 import dev.perceval.prm.PrmSettings;
 import dev.perceval.prm.PrmTrainer;
+import dev.perceval.prm.Verifiers;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -34,32 +35,6 @@ final class PrmWorkflows {
   private static final int VALIDATION = 1000;
 
   private PrmWorkflows() {}
-
-  static ModelCheckpoint.Loaded loadKind(Path dir, String kind, Context ctx) {
-    ModelCheckpoint.Loaded l = ModelCheckpoint.load(dir, ctx.device);
-    if (!kind.equals(l.kind())) {
-      l.model().close();
-      throw new IllegalArgumentException("checkpoint " + dir + " holds a " + l.kind() + ", expected a " + kind);
-    }
-    return l;
-  }
-
-  static String worldOf(Path ckpt) {
-    try {
-      return new ObjectMapper().readTree(ckpt.resolve("config.json").toFile()).path("meta").path("world").asText("digits");
-    } catch (IOException e) {
-      throw new IllegalArgumentException("checkpoint " + ckpt + ": cannot read config.json (" + e.getMessage() + ")");
-    }
-  }
-
-  private static void requireVocabulary(World world, Tokenizer tok, Path policy) {
-    for (String w : world.vocabulary()) {
-      if (!tok.contains(w)) {
-        throw new IllegalArgumentException("policy " + policy + " cannot write world " + world.name()
-            + ": its vocabulary lacks '" + w + "'");
-      }
-    }
-  }
 
   /** Examples of one mix from a split, sampling policy responses where the mix asks for them. */
   static List<PrmExample> synthesize(Context ctx, PrmSettings prm, World world, ModelCheckpoint.Loaded policy,
@@ -80,12 +55,12 @@ final class PrmWorkflows {
     List<PrmExample> validation;
     Map<String, float[]> policyWeights;
     dev.perceval.policy.model.VlmConfig policyShape;
-    ModelCheckpoint.Loaded policy = loadKind(policyDir, "policy", ctx);
+    ModelCheckpoint.Loaded policy = ModelCheckpoint.load(policyDir, "policy", ctx.device);
     try (TinyVlm p = policy.model()) {
       policyWeights = p.export();
       policyShape = p.config();
       tok = policy.tokenizer();
-      requireVocabulary(world, tok, policyDir);
+      policy.header().requireVocabulary(world);
       world = ctx.world(world.name(), p.config().imageSize());
       log.printf(Locale.ROOT, "prm data: %d train examples (mix corrupted %.2f / policy %.2f / correct %.2f)%n",
           prm.trainExamples(), prm.mix().corrupted(), prm.mix().policy(), prm.mix().correct());
@@ -173,15 +148,12 @@ final class PrmWorkflows {
 
   static void evaluate(Context ctx, PrmSettings prm, World world, Path prmDir, Path policyDir, int n, Path json,
       PrintStream out) throws IOException {
-    ModelCheckpoint.Loaded verifier = loadKind(prmDir, "verifier", ctx);
-    ModelCheckpoint.Loaded policy = loadKind(policyDir, "policy", ctx);
-    try (TinyVlm v = verifier.model(); TinyVlm p = policy.model()) {
-      if (!verifier.tokenizer().equals(policy.tokenizer())) {
-        throw new IllegalArgumentException("verifier " + prmDir + " and policy " + policyDir + " use different vocabularies");
-      }
-      world = ctx.world(world.name(), v.config().imageSize());
-      float threshold = Float.parseFloat(verifier.meta().getOrDefault("threshold", Float.toString(prm.threshold())));
-      PercevalVerifier perceval = new PercevalVerifier(v, verifier.tokenizer(), world, threshold, 128);
+    world = ctx.world(world.name(), ModelCheckpoint.header(prmDir, "verifier").imageSize());
+    ModelCheckpoint.Loaded policy = ModelCheckpoint.load(policyDir, "policy", ctx.device);
+    try (TinyVlm p = policy.model();
+        Verifiers.Opened opened = Verifiers.open(prmDir.toString(), world, policy.tokenizer(), ctx.device, 128)) {
+      PercevalVerifier perceval = (PercevalVerifier) opened.verifier();
+      float threshold = perceval.threshold();
       long seed = ctx.settings.seed();
       Map<String, List<PrmExample>> sets = new LinkedHashMap<>();
       sets.put("corrupted gold", synthesize(ctx, prm, world, policy, Split.HELDOUT, seed, n,
@@ -192,7 +164,7 @@ final class PrmWorkflows {
       out.printf(Locale.ROOT, "  %-22s %7s %6s %9s %7s %6s %9s%n", "set", "claims", "wrong", "precision", "recall", "f1", "span-iou");
       Map<String, Object> report = new LinkedHashMap<>();
       for (Map.Entry<String, List<PrmExample>> e : sets.entrySet()) {
-        PrmEval.Report r = PrmEval.evaluate(perceval, world, verifier.tokenizer(), e.getValue());
+        PrmEval.Report r = PrmEval.evaluate(perceval, world, policy.tokenizer(), e.getValue());
         PrmEval.Counts c = r.overall();
         out.printf(Locale.ROOT, "  %-22s %7d %6d %9.3f %7.3f %6.3f %9.3f%n", e.getKey(), c.claims(), c.tp() + c.fn(),
             c.precision(), c.recall(), c.f1(), c.spanIou());

@@ -67,7 +67,7 @@ final class QuickstartCommand implements Callable<Integer> {
     List<Double> losses = Workflows.sft(ctx, world, policy, false, Long.MAX_VALUE, System.out);
     Plots.line(out.resolve("sft-loss.png"), "SFT loss", "step", "loss per token", "train", losses);
     Evaluator.Result sft;
-    ModelCheckpoint.Loaded ckpt = ModelCheckpoint.load(policy, ctx.device);
+    ModelCheckpoint.Loaded ckpt = ModelCheckpoint.load(policy, "policy", ctx.device);
     try (var model = ckpt.model()) {
       sft = Workflows.evaluate(ckpt, world, Workflows.heldOut(world, ctx.settings, Split.HELDOUT, evalN),
           ctx.settings, world.name() + "/heldout", System.out);

@@ -53,7 +53,7 @@ final class SftCommand implements Callable<Integer> {
     World w = ctx.world();
     Workflows.sft(ctx, w, out, resume, until == null ? Long.MAX_VALUE : until, System.out);
     if (evalN > 0) {
-      ModelCheckpoint.Loaded ckpt = ModelCheckpoint.load(out, ctx.device);
+      ModelCheckpoint.Loaded ckpt = ModelCheckpoint.load(out, "policy", ctx.device);
       try (var model = ckpt.model()) {
         Workflows.evaluate(ckpt, w, Workflows.heldOut(w, ctx.settings, Split.HELDOUT, evalN),
             ctx.settings, w.name() + "/heldout", System.out);

@@ -7,9 +7,8 @@ import dev.perceval.policy.sampling.SamplingParams;
 import dev.perceval.policy.world.Split;
 import dev.perceval.policy.world.Task;
 import dev.perceval.policy.world.World;
-import dev.perceval.prm.OracleVerifier;
-import dev.perceval.prm.PercevalVerifier;
 import dev.perceval.prm.Verifier;
+import dev.perceval.prm.Verifiers;
 import dev.perceval.tts.LocalTtsPolicy;
 import dev.perceval.policy.world.Reflections;
 import dev.perceval.tts.Strategies;
@@ -67,24 +66,17 @@ final class TtsEvalCommand implements Callable<Integer> {
       }
     }
     Context ctx = new Context(common.settings(new HashMap<>()));
-    ModelCheckpoint.Loaded p = PrmWorkflows.loadKind(policy, "policy", ctx);
-    boolean oracle = verifier.equals("oracle");
-    ModelCheckpoint.Loaded v = oracle ? null : PrmWorkflows.loadKind(Path.of(verifier), "verifier", ctx);
-    if (v != null && !p.tokenizer().equals(v.tokenizer())) {
-      throw new IllegalArgumentException("verifier " + verifier + " and policy " + policy + " use different vocabularies");
-    }
+    ModelCheckpoint.Loaded p = ModelCheckpoint.load(policy, "policy", ctx.device);
     List<String> names = strategies != null ? strategies : runnable(p);
     names.forEach(Strategies::get);
     Files.createDirectories(out);
     Map<String, Object> report = new LinkedHashMap<>();
     Map<String, List<double[]>> accuracy = new LinkedHashMap<>();
     Map<String, List<double[]>> tokens = new LinkedHashMap<>();
-    try (TinyVlm pm = p.model(); TinyVlm vm = oracle ? null : v.model()) {
-      World w = ctx.world(world != null ? world : p.meta().getOrDefault("world", ctx.settings.world().name()),
-          pm.config().imageSize());
+    World w = ctx.world(world != null ? world : p.header().world(), p.header().imageSize());
+    try (TinyVlm pm = p.model(); Verifiers.Opened v = Verifiers.open(verifier, w, p.tokenizer(), ctx.device, 128)) {
       List<Task> tasks = Workflows.heldOut(w, ctx.settings, Split.parse(split), n);
-      Verifier check = oracle ? new OracleVerifier(w, p.tokenizer()) : new PercevalVerifier(vm, v.tokenizer(), w,
-          Float.parseFloat(v.meta().getOrDefault("threshold", "0.5")), 128);
+      Verifier check = v.verifier();
       TtsStrategy.Tools tools = new TtsStrategy.Tools(
           new LocalTtsPolicy(pm, p.tokenizer(), SamplingParams.sample(temperature, topP, maxNewTokens), 64),
           check, p.tokenizer());

@@ -40,7 +40,7 @@ final class Workflows {
     TinyVlm model;
     ModelCheckpoint.Loaded previous = null;
     if (resume && Files.exists(out.resolve(Checkpoint.MANIFEST))) {
-      previous = ModelCheckpoint.load(out, ctx.device);
+      previous = ModelCheckpoint.load(out, "policy", ctx.device);
       model = previous.model();
       if (!previous.model().config().equals(shape) || !previous.tokenizer().equals(tok)
           || !world.name().equals(previous.meta().get("world"))) {

@@ -6,10 +6,12 @@ import akka.cluster.sharding.typed.javadsl.EntityRef;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
+import dev.perceval.actors.ImageBytes;
 import dev.perceval.actors.TtsSession;
 import dev.perceval.policy.io.ModelCheckpoint;
 import dev.perceval.policy.sampling.SamplingParams;
 import dev.perceval.policy.text.Tokenizer;
+import dev.perceval.prm.Verifiers;
 import dev.perceval.tts.Strategies;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,7 +39,7 @@ final class TtsApi {
     }
   }
 
-  private record PolicyInfo(Tokenizer tokenizer, String world) {}
+  private record PolicyInfo(Tokenizer tokenizer, String world, int imageSize) {}
 
   private final ActorSystem<?> system;
   private final Config tts;
@@ -112,8 +114,9 @@ final class TtsApi {
     if (!root.path("k").isMissingNode() && !root.path("k").canConvertToInt() || k < 1 || k > tts.getInt("max-k")) {
       throw new BadRequest("k must be an integer in 1.." + tts.getInt("max-k") + ", got " + root.path("k"));
     }
+    byte[] pixels;
     try {
-      dev.perceval.actors.ImageBytes.fromEncoded(image, 8);
+      pixels = ImageBytes.encode(ImageBytes.fromEncoded(image, info.imageSize()));
     } catch (IllegalArgumentException e) {
       throw new BadRequest(e.getMessage());
     }
@@ -121,7 +124,7 @@ final class TtsApi {
         (float) root.path("top_p").asDouble(tts.getDouble("top-p")), root.path("max_tokens").asInt(tts.getInt("max-new-tokens")));
     String verifier = root.path("verifier").asText(tts.getString("verifier"));
     if (!strategy.equals("majority")) {
-      if (verifier.equals("oracle")) {
+      if (Verifiers.isOracle(verifier)) {
         throw new BadRequest("the oracle verifier knows only generated tasks; " + strategy
             + " on an image needs a Perceval checkpoint as \"verifier\"");
       }
@@ -130,7 +133,7 @@ final class TtsApi {
       }
     }
     return new TtsSession.Request(policy, verifier, info.world(), null,
-        image, question, strategy, k, root.path("seed").asLong(tts.getLong("seed")), params);
+        pixels, question, strategy, k, root.path("seed").asLong(tts.getLong("seed")), params);
   }
 
   private byte[] dataUrl(String url) {
@@ -156,9 +159,8 @@ final class TtsApi {
   private PolicyInfo policy(String path) {
     return policies.computeIfAbsent(path, p -> {
       try {
-        ModelCheckpoint.Loaded l = ModelCheckpoint.load(Path.of(p), ai.djl.Device.cpu());
-        l.model().close();
-        return new PolicyInfo(l.tokenizer(), l.meta().getOrDefault("world", "digits"));
+        ModelCheckpoint.Header h = ModelCheckpoint.header(Path.of(p), "policy");
+        return new PolicyInfo(h.tokenizer(), h.world(), h.imageSize());
       } catch (RuntimeException e) {
         throw new BadRequest("model '" + p + "' is not a policy checkpoint: " + e.getMessage());
       }

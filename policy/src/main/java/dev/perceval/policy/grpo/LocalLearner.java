@@ -1,5 +1,6 @@
 package dev.perceval.policy.grpo;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -16,7 +17,9 @@ import dev.perceval.policy.train.AdamW;
 import dev.perceval.policy.train.Schedule;
 import dev.perceval.policy.world.Task;
 import dev.perceval.policy.world.TaskId;
+import dev.perceval.policy.world.World;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +42,7 @@ public final class LocalLearner implements Learner, AutoCloseable {
   private final Schedule schedule;
   private final Path checkpoints;
   private final Map<String, String> meta;
+  private final List<AutoCloseable> owned = new ArrayList<>();
   private long version;
   private PolicyWeights published;
 
@@ -68,8 +72,52 @@ public final class LocalLearner implements Learner, AutoCloseable {
     this.version = startVersion;
   }
 
+  /**
+   * The learner of a campaign, with models it owns and closes: the policy from {@code resumeFrom}
+   * (its weights, moments and step) or else from the spec's starting checkpoint, the frozen
+   * reference from the starting checkpoint when the KL coefficient is above 0, and AdamW.
+   */
+  public static LocalLearner open(CampaignSpec spec, Path resumeFrom, World world, Device device) {
+    Path start = Path.of(spec.policy());
+    List<AutoCloseable> owned = new ArrayList<>();
+    try {
+      ModelCheckpoint.Loaded init = ModelCheckpoint.load(resumeFrom != null ? resumeFrom : start, "policy", device);
+      owned.add(init.model());
+      TinyVlm reference = null;
+      if (spec.actor().klCoef() > 0) {
+        reference = ModelCheckpoint.load(start, "policy", device).model();
+        owned.add(reference);
+      }
+      CampaignSpec.Actor a = spec.actor();
+      AdamW optimizer = new AdamW(init.model(), new AdamW.Hyper(0.9f, 0.999f, 1e-8f, a.weightDecay(), a.gradClip()));
+      owned.add(optimizer);
+      if (resumeFrom != null) {
+        init.restore(optimizer);
+      }
+      Map<String, String> meta = new LinkedHashMap<>(init.meta());
+      meta.put("world", world.name());
+      meta.put("campaign", spec.name());
+      LocalLearner learner = new LocalLearner(init.model(), reference, optimizer, init.tokenizer(), world::task, spec,
+          spec.outDir().resolve("checkpoints"), meta, resumeFrom != null ? init.step() : 0);
+      learner.owned.addAll(owned);
+      return learner;
+    } catch (RuntimeException e) {
+      closeAll(owned);
+      throw e;
+    }
+  }
+
   public TinyVlm policy() {
     return policy;
+  }
+
+  public Tokenizer tokenizer() {
+    return tok;
+  }
+
+  /** The completed steps the policy's weights hold. */
+  public long version() {
+    return version;
   }
 
   @Override
@@ -226,9 +274,26 @@ public final class LocalLearner implements Learner, AutoCloseable {
     return dir;
   }
 
+  /** Closes the optimizer, and the models when {@link #open} loaded them. */
   @Override
   public void close() {
-    optimizer.close();
+    if (owned.isEmpty()) {
+      optimizer.close();
+    }
+    closeAll(owned);
+    owned.clear();
+  }
+
+  /** In reverse order of opening: the optimizer before the model it updates. */
+  private static void closeAll(List<AutoCloseable> all) {
+    for (int i = all.size() - 1; i >= 0; i--) {
+      AutoCloseable c = all.get(i);
+      try {
+        c.close();
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot release " + c + ": " + e.getMessage(), e);
+      }
+    }
   }
 
   /** Running sums over a step's micro-batches; rates are per valid token. */

@@ -69,8 +69,23 @@ public final class Checkpoint {
     }
   }
 
+  /** A cheap check before work starts: refuses a {@code what} checkpoint path that holds no manifest. */
+  public static void requireExists(String what, Path dir) {
+    if (!Files.isRegularFile(dir.resolve(MANIFEST))) {
+      throw new IllegalArgumentException(what + " checkpoint '" + dir + "' not found (no " + MANIFEST + " there)");
+    }
+  }
+
   /** Checks the manifest and every listed file; returns the manifest's {@code files} node. */
   public static JsonNode verify(Path dir) {
+    return verify(dir, f -> true);
+  }
+
+  /**
+   * Checks the manifest and the listed files {@code which} accepts (size and sha-256), e.g. a
+   * model's small header files without reading its weights; returns the manifest's {@code files} node.
+   */
+  public static JsonNode verify(Path dir, java.util.function.Predicate<String> which) {
     Path manifest = dir.resolve(MANIFEST);
     if (!Files.isDirectory(dir)) {
       throw new CheckpointException("checkpoint " + dir + ": no such directory");
@@ -90,6 +105,9 @@ public final class Checkpoint {
     JsonNode files = root.path("files");
     for (Iterator<Map.Entry<String, JsonNode>> it = files.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
+      if (!which.test(e.getKey())) {
+        continue;
+      }
       Path f = dir.resolve(e.getKey());
       if (!Files.isRegularFile(f)) {
         throw new CheckpointException("checkpoint " + dir + ": " + e.getKey() + " is missing");

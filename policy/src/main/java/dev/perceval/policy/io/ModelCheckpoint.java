@@ -10,7 +10,9 @@ import dev.perceval.policy.train.AdamW;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.perceval.policy.world.World;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,15 +23,59 @@ import java.util.Map;
 public final class ModelCheckpoint {
   private ModelCheckpoint() {}
 
+  /**
+   * What {@code config.json} and {@code tokenizer.json} say, read without the weights: enough to
+   * build a world, tokenize a question or check two models' vocabularies.
+   */
+  public record Header(Path dir, String kind, VlmConfig shape, Tokenizer tokenizer, long step,
+      Map<String, String> meta, long optimizerSteps) {
+    public int imageSize() {
+      return shape.imageSize();
+    }
+
+    /** The world the model was trained on, as its metadata names it. */
+    public String world() {
+      String w = meta.get("world");
+      if (w == null || w.isBlank()) {
+        throw new CheckpointException("checkpoint " + dir + " does not name the world it was trained on"
+            + " (meta.world in config.json)");
+      }
+      return w;
+    }
+
+    /** Refuses a policy that cannot write every word of {@code world}. */
+    public void requireVocabulary(World world) {
+      for (String w : world.vocabulary()) {
+        if (!tokenizer.contains(w)) {
+          throw new IllegalArgumentException(kind + " " + dir + " cannot write world " + world.name()
+              + ": its vocabulary lacks '" + w + "'");
+        }
+      }
+    }
+  }
+
   /** What a loaded checkpoint holds; the caller owns (closes) the model. */
-  public record Loaded(String kind, TinyVlm model, Tokenizer tokenizer, long step,
-      Map<String, Long> rng, Map<String, String> meta, Map<String, float[]> optimizerState,
-      long optimizerSteps) {
+  public record Loaded(Header header, TinyVlm model, Map<String, Long> rng, Map<String, float[]> optimizerState) {
+    public String kind() {
+      return header.kind();
+    }
+
+    public Tokenizer tokenizer() {
+      return header.tokenizer();
+    }
+
+    public long step() {
+      return header.step();
+    }
+
+    public Map<String, String> meta() {
+      return header.meta();
+    }
 
     /** Restores the saved moments into {@code optimizer}, if the checkpoint has them. */
     public void restore(AdamW optimizer) {
       if (optimizerState != null) {
-        optimizer.importState(optimizerState, optimizerSteps);
+        optimizer.importState(optimizerState, header.optimizerSteps());
       }
     }
   }
@@ -56,8 +102,45 @@ public final class ModelCheckpoint {
     });
   }
 
-  public static Loaded load(Path dir, Device device) {
-    JsonNode files = Checkpoint.verify(dir);
+  private static final List<String> HEADER_FILES = List.of("config.json", "tokenizer.json");
+
+  /** The header of the checkpoint at {@code dir}, which must hold a {@code kind} ("policy", "verifier"). */
+  public static Header header(Path dir, String kind) {
+    Header h = readHeader(dir, Checkpoint.verify(dir, HEADER_FILES::contains));
+    if (!kind.equals(h.kind())) {
+      throw new CheckpointException("checkpoint " + dir + " holds a " + h.kind() + ", expected a " + kind);
+    }
+    return h;
+  }
+
+  /** The whole checkpoint at {@code dir}, which must hold a {@code kind}; weights on {@code device}. */
+  public static Loaded load(Path dir, String kind, Device device) {
+    JsonNode files = Checkpoint.verify(dir, f -> true);
+    Header h = readHeader(dir, files);
+    if (!kind.equals(h.kind())) {
+      throw new CheckpointException("checkpoint " + dir + " holds a " + h.kind() + ", expected a " + kind);
+    }
+    try {
+      Map<String, float[]> params = TensorFile.read(dir.resolve("params.bin"));
+      TinyVlm model = new TinyVlm(h.shape(), device, 0);
+      try {
+        model.load(params);
+      } catch (IllegalArgumentException e) {
+        model.close();
+        throw new CheckpointException("checkpoint " + dir + ": " + e.getMessage());
+      }
+      Map<String, float[]> opt = files.has("optimizer.bin")
+          ? TensorFile.read(dir.resolve("optimizer.bin")) : null;
+      Map<String, Long> rng = new LinkedHashMap<>();
+      Checkpoint.JSON.readTree(dir.resolve("rng.json").toFile())
+          .fields().forEachRemaining(e -> rng.put(e.getKey(), e.getValue().asLong()));
+      return new Loaded(h, model, rng, opt);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new CheckpointException("checkpoint " + dir + ": unreadable (" + e.getMessage() + ")", e);
+    }
+  }
+
+  private static Header readHeader(Path dir, JsonNode files) {
     for (String required : new String[] {"config.json", "tokenizer.json", "params.bin", "rng.json"}) {
       if (!files.has(required)) {
         throw new CheckpointException("checkpoint " + dir + ": the manifest lists no " + required);
@@ -71,23 +154,10 @@ public final class ModelCheckpoint {
         throw new CheckpointException("checkpoint " + dir + ": tokenizer has " + tokenizer.size()
             + " words but the model expects " + shape.vocab());
       }
-      Map<String, float[]> params = TensorFile.read(dir.resolve("params.bin"));
-      TinyVlm model = new TinyVlm(shape, device, 0);
-      try {
-        model.load(params);
-      } catch (IllegalArgumentException e) {
-        model.close();
-        throw new CheckpointException("checkpoint " + dir + ": " + e.getMessage());
-      }
-      Map<String, float[]> opt = files.has("optimizer.bin")
-          ? TensorFile.read(dir.resolve("optimizer.bin")) : null;
-      Map<String, Long> rng = new LinkedHashMap<>();
-      Checkpoint.JSON.readTree(dir.resolve("rng.json").toFile())
-          .fields().forEachRemaining(e -> rng.put(e.getKey(), e.getValue().asLong()));
       Map<String, String> meta = new LinkedHashMap<>();
       config.path("meta").fields().forEachRemaining(e -> meta.put(e.getKey(), e.getValue().asText()));
-      return new Loaded(config.path("kind").asText(), model, tokenizer, config.path("step").asLong(),
-          rng, meta, opt, config.path("optimizerSteps").asLong());
+      return new Header(dir, config.path("kind").asText(), shape, tokenizer, config.path("step").asLong(), meta,
+          config.path("optimizerSteps").asLong());
     } catch (IOException | IllegalArgumentException e) {
       throw new CheckpointException("checkpoint " + dir + ": unreadable (" + e.getMessage() + ")", e);
     }

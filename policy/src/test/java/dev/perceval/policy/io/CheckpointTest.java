@@ -46,7 +46,7 @@ class CheckpointTest {
   void roundTripRestoresEverything() {
     Path dir = saveTrained(tmp.resolve("ckpt"));
     Tokenizer tok = tokenizer();
-    ModelCheckpoint.Loaded a = ModelCheckpoint.load(dir, Device.cpu());
+    ModelCheckpoint.Loaded a = ModelCheckpoint.load(dir, "policy", Device.cpu());
     try (TinyVlm model = a.model(); AdamW opt = new AdamW(model, AdamW.Hyper.defaults())) {
       assertEquals(tok, a.tokenizer());
       assertEquals(1, a.step());
@@ -69,7 +69,7 @@ class CheckpointTest {
     try (Stream<Path> list = Files.list(tmp)) {
       assertEquals(List.of("ckpt"), list.map(p -> p.getFileName().toString()).toList());
     }
-    ModelCheckpoint.load(dir, Device.cpu()).model().close();
+    ModelCheckpoint.load(dir, "policy", Device.cpu()).model().close();
   }
 
   @Test
@@ -82,7 +82,7 @@ class CheckpointTest {
       f.write(b ^ 0xFF);
     }
     CheckpointException e = assertThrows(CheckpointException.class,
-        () -> ModelCheckpoint.load(dir, Device.cpu()));
+        () -> ModelCheckpoint.load(dir, "policy", Device.cpu()));
     assertTrue(e.getMessage().contains("params.bin fails its sha-256 check"), e.getMessage());
   }
 
@@ -92,13 +92,13 @@ class CheckpointTest {
     byte[] all = bytes(dir.resolve("optimizer.bin"));
     Files.write(dir.resolve("optimizer.bin"), java.util.Arrays.copyOf(all, all.length / 2));
     CheckpointException e = assertThrows(CheckpointException.class,
-        () -> ModelCheckpoint.load(dir, Device.cpu()));
+        () -> ModelCheckpoint.load(dir, "policy", Device.cpu()));
     assertTrue(e.getMessage().contains("truncated or modified"), e.getMessage());
     Files.delete(dir.resolve(Checkpoint.MANIFEST));
-    e = assertThrows(CheckpointException.class, () -> ModelCheckpoint.load(dir, Device.cpu()));
+    e = assertThrows(CheckpointException.class, () -> ModelCheckpoint.load(dir, "policy", Device.cpu()));
     assertTrue(e.getMessage().contains("manifest.json is missing"), e.getMessage());
     e = assertThrows(CheckpointException.class,
-        () -> ModelCheckpoint.load(tmp.resolve("nowhere"), Device.cpu()));
+        () -> ModelCheckpoint.load(tmp.resolve("nowhere"), "policy", Device.cpu()));
     assertTrue(e.getMessage().contains("no such directory"), e.getMessage());
   }
 

@@ -1,0 +1,65 @@
+package dev.perceval.prm;
+
+import ai.djl.Device;
+import dev.perceval.policy.io.Checkpoint;
+import dev.perceval.policy.io.ModelCheckpoint;
+import dev.perceval.policy.model.TinyVlm;
+import dev.perceval.policy.text.Tokenizer;
+import dev.perceval.policy.world.World;
+import java.nio.file.Path;
+
+/**
+ * The one way a verifier is opened from what a spec, request or command names: {@value #ORACLE}
+ * for the scene-truth checker, or a Perceval checkpoint whose stored threshold it applies and
+ * whose vocabulary must be the policy's (its claim spans index the policy's tokens).
+ */
+public final class Verifiers {
+  /** The name that stands for the scene-truth oracle instead of a checkpoint path. */
+  public static final String ORACLE = "oracle";
+  /** For checkpoints written before the calibrated threshold was stored. */
+  public static final float DEFAULT_THRESHOLD = 0.5f;
+
+  private Verifiers() {}
+
+  /** An open verifier and the model it holds (null for the oracle), which {@link #close} releases. */
+  public record Opened(Verifier verifier, TinyVlm model) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (model != null) {
+        model.close();
+      }
+    }
+  }
+
+  public static boolean isOracle(String name) {
+    return ORACLE.equals(name);
+  }
+
+  /** Refuses, before any work, a name that is neither the oracle nor a checkpoint. */
+  public static void requireExists(String name) {
+    if (!isOracle(name)) {
+      Checkpoint.requireExists("verifier", Path.of(name));
+    }
+  }
+
+  /**
+   * Opens the verifier {@code name} for a policy whose tokenizer is {@code policy}.
+   *
+   * @param batchSize rows per verifier forward pass
+   */
+  public static Opened open(String name, World world, Tokenizer policy, Device device, int batchSize) {
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException("no verifier given (a Perceval checkpoint or \"" + ORACLE + "\")");
+    }
+    if (isOracle(name)) {
+      return new Opened(new OracleVerifier(world, policy), null);
+    }
+    ModelCheckpoint.Loaded v = ModelCheckpoint.load(Path.of(name), "verifier", device);
+    if (!v.tokenizer().equals(policy)) {
+      v.model().close();
+      throw new IllegalArgumentException("verifier " + name + " and the policy use different vocabularies");
+    }
+    float threshold = Float.parseFloat(v.meta().getOrDefault("threshold", Float.toString(DEFAULT_THRESHOLD)));
+    return new Opened(new PercevalVerifier(v.model(), v.tokenizer(), world, threshold, batchSize), v.model());
+  }
+}
