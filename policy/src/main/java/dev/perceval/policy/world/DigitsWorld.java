@@ -13,6 +13,7 @@ import java.util.stream.Collectors;
  * {@code red 3 at top left}.
  */
 public final class DigitsWorld extends GridWorld {
+  static final String NAME = "digits";
   static final List<String> FAMILIES = List.of("sum", "colour-sum", "count-greater", "digit-at", "largest");
 
   private final Mnist mnist;
@@ -24,7 +25,7 @@ public final class DigitsWorld extends GridWorld {
 
   @Override
   public String name() {
-    return "digits";
+    return NAME;
   }
 
   @Override
@@ -75,7 +76,7 @@ public final class DigitsWorld extends GridWorld {
         yield new Question(family, "what is the largest digit ?",
             "largest of " + join(values, " ") + " = " + max, "" + max);
       }
-      default -> throw new IllegalArgumentException("unknown question family '" + family + "' for world digits");
+      default -> throw new IllegalArgumentException("unknown question family '" + family + "' for world " + NAME);
     };
   }
 

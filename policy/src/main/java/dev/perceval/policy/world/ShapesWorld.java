@@ -17,6 +17,7 @@ import java.util.Set;
  * grid; no external data. Claims read {@code large red circle at top left}.
  */
 public final class ShapesWorld extends GridWorld {
+  static final String NAME = "shapes";
   static final List<String> FAMILIES =
       List.of("count-colour", "count-kind", "colour-difference", "shape-at", "more-than");
   static final List<String> KINDS = List.of("circle", "square", "triangle", "cross");
@@ -29,7 +30,7 @@ public final class ShapesWorld extends GridWorld {
 
   @Override
   public String name() {
-    return "shapes";
+    return NAME;
   }
 
   @Override
@@ -86,7 +87,7 @@ public final class ShapesWorld extends GridWorld {
         yield new Question(family, "are there more " + PLURALS.get(a) + " than " + PLURALS.get(b) + " ?",
             PLURALS.get(a) + " " + na + " " + PLURALS.get(b) + " " + nb + " = " + answer, answer);
       }
-      default -> throw new IllegalArgumentException("unknown question family '" + family + "' for world shapes");
+      default -> throw new IllegalArgumentException("unknown question family '" + family + "' for world " + NAME);
     };
   }
 
