@@ -15,6 +15,7 @@ import java.util.stream.Collectors;
 public final class DigitsWorld extends GridWorld {
   static final String NAME = "digits";
   static final List<String> FAMILIES = List.of("sum", "colour-sum", "count-greater", "digit-at", "largest");
+  static final List<String> DIGITS = numbers(9);
 
   private final Mnist mnist;
 
@@ -35,7 +36,7 @@ public final class DigitsWorld extends GridWorld {
 
   @Override
   Fact object(Rng rng, Split split, int row, int col, int[] look) {
-    int digit = rng.nextInt(10);
+    int digit = rng.nextInt(DIGITS.size());
     String colour = COLOURS.get(rng.nextInt(COLOURS.size()));
     look[0] = mnist.poolInstance(digit, split, rng.nextInt(mnist.poolSize(digit, split)));
     look[1] = rng.nextInt(3) - 1;
@@ -146,7 +147,7 @@ public final class DigitsWorld extends GridWorld {
     }
     String colour = words.get(0);
     String value = words.get(1);
-    if (!COLOURS.contains(colour) || !value.matches("[0-9]")) {
+    if (!COLOURS.contains(colour) || !DIGITS.contains(value)) {
       return Optional.empty();
     }
     return Optional.of(new Fact("digit", value, colour, null, pos[0], pos[1]));

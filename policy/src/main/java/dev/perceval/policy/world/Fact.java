@@ -16,7 +16,7 @@ public record Fact(String kind, String value, String colour, String size, int ro
   public static final List<String> COLS = List.of("left", "center", "right");
 
   public Fact {
-    if (row < 0 || row > 2 || col < 0 || col > 2) {
+    if (row < 0 || row >= ROWS.size() || col < 0 || col >= COLS.size()) {
       throw new IllegalArgumentException("grid position out of range: row " + row + ", col " + col);
     }
   }

@@ -38,6 +38,12 @@ public interface World {
   /** The words of the claim that states {@code fact}. */
   String claimText(Fact fact);
 
+  /** The cells objects sit in. */
+  Grid grid();
+
+  /** What the perception head is taught to see in a cell: object and colour classes. */
+  PerceptionClasses perceptionClasses();
+
   /**
    * Words that carry no fact of their own ("at" in "red 3 at top left"): a token penalty may
    * skip them inside a wrong claim.
