@@ -1,6 +1,7 @@
 package dev.perceval.policy.world;
 
 import dev.perceval.policy.Rng;
+import dev.perceval.policy.world.ClaimVerdict.ErrorType;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -16,6 +17,7 @@ public final class DigitsWorld extends GridWorld {
   static final String NAME = "digits";
   static final List<String> FAMILIES = List.of("sum", "colour-sum", "count-greater", "digit-at", "largest");
   static final List<String> DIGITS = numbers(9);
+  static final List<ErrorType> ERRORS = List.of(ErrorType.VALUE, ErrorType.COLOUR, ErrorType.POSITION);
 
   private final Mnist mnist;
 
@@ -156,6 +158,19 @@ public final class DigitsWorld extends GridWorld {
   @Override
   public String claimText(Fact f) {
     return f.colour() + " " + f.value() + " at " + f.position();
+  }
+
+  @Override
+  public List<ErrorType> errorTypes(Fact fact) {
+    return ERRORS;
+  }
+
+  @Override
+  Fact corruptObject(Fact f, ErrorType type, Rng rng) {
+    if (type != ErrorType.VALUE) {
+      throw new IllegalArgumentException("a digit has no " + type + " to get wrong");
+    }
+    return f.withValue(other(DIGITS, f.value(), rng));
   }
 
   /** Instance indices a split may use for a digit class (for tests of the split rule). */

@@ -1,17 +1,19 @@
 package dev.perceval.policy.world;
 
 import dev.perceval.policy.Rng;
+import dev.perceval.policy.world.ClaimVerdict.ErrorType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * What both worlds share: objects on a 3x3 grid, five tint colours, question families chosen by
  * the task's own random stream, gold responses of the form
- * {@code <think> claim . claim . reasoning . </think> <answer> X </answer>}, and one perception
- * label space.
+ * {@code <think> claim . claim . reasoning . </think> <answer> X </answer>}, one perception label
+ * space, and the mistakes of colour and position a claim can make.
  */
 abstract class GridWorld implements World {
   static final Grid GRID = new Grid(Fact.ROWS.size(), Fact.COLS.size());
@@ -157,6 +159,40 @@ abstract class GridWorld implements World {
   @Override
   public PerceptionClasses perceptionClasses() {
     return PerceptionClasses.SHARED;
+  }
+
+  @Override
+  public Optional<Fact> corrupt(Fact f, ErrorType type, List<Fact> scene, Rng rng) {
+    if (!errorTypes(f).contains(type)) {
+      return Optional.empty();
+    }
+    return switch (type) {
+      case COLOUR -> Optional.of(f.withColour(other(COLOURS, f.colour(), rng)));
+      case POSITION -> {
+        List<Integer> free = new ArrayList<>();
+        for (int cell = 0; cell < GRID.cells(); cell++) {
+          final int c = cell;
+          if (scene.stream().noneMatch(o -> GRID.cell(o) == c)) {
+            free.add(cell);
+          }
+        }
+        if (free.isEmpty()) {
+          yield Optional.empty();
+        }
+        int cell = free.get(rng.nextInt(free.size()));
+        yield Optional.of(f.at(GRID.row(cell), GRID.col(cell)));
+      }
+      default -> Optional.of(corruptObject(f, type, rng));
+    };
+  }
+
+  /** The world's own mistakes about the object itself (its value, kind or size). */
+  abstract Fact corruptObject(Fact f, ErrorType type, Rng rng);
+
+  /** Another of {@code options} than {@code current}, each equally likely. */
+  static String other(List<String> options, String current, Rng rng) {
+    int i = options.indexOf(current);
+    return options.get((i + 1 + rng.nextInt(options.size() - 1)) % options.size());
   }
 
   static List<String> numbers(int max) {

@@ -1,6 +1,7 @@
 package dev.perceval.policy.world;
 
 import dev.perceval.policy.Rng;
+import dev.perceval.policy.world.ClaimVerdict.ErrorType;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -23,6 +24,8 @@ public final class ShapesWorld extends GridWorld {
   static final List<String> KINDS = List.of("circle", "square", "triangle", "cross");
   static final List<String> PLURALS = List.of("circles", "squares", "triangles", "crosses");
   static final List<String> SIZES = List.of("small", "large");
+  static final List<ErrorType> ERRORS =
+      List.of(ErrorType.KIND, ErrorType.COLOUR, ErrorType.SIZE, ErrorType.POSITION);
 
   public ShapesWorld(WorldConfig cfg) {
     super(cfg, 2, 5);
@@ -156,5 +159,20 @@ public final class ShapesWorld extends GridWorld {
   @Override
   public String claimText(Fact f) {
     return f.size() + " " + f.colour() + " " + f.value() + " at " + f.position();
+  }
+
+  @Override
+  public List<ErrorType> errorTypes(Fact fact) {
+    return ERRORS;
+  }
+
+  @Override
+  Fact corruptObject(Fact f, ErrorType type, Rng rng) {
+    return switch (type) {
+      case KIND -> f.withValue(other(KINDS, f.value(), rng));
+      // Two sizes: the other one, without a draw.
+      case SIZE -> f.withSize(SIZES.get(1 - SIZES.indexOf(f.size())));
+      default -> throw new IllegalArgumentException("a shape has no " + type + " of its own to get wrong");
+    };
   }
 }
