@@ -9,11 +9,12 @@ import dev.perceval.policy.world.Task;
 import dev.perceval.policy.world.World;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * Perception-intensive data: (a) gold responses with 1..k claims corrupted, (b) responses
- * sampled from a policy, (c) untouched gold responses as negatives, every one labelled by the
- * oracle. Example {@code i} depends only on (seed, split, i).
+ * Perception-intensive data: (a) gold responses with 1..k claims corrupted by the world's own
+ * mistakes, (b) responses sampled from a policy, (c) untouched gold responses as negatives, every
+ * one labelled by the oracle. Example {@code i} depends only on (seed, split, i).
  */
 public final class PrmData {
   /**
@@ -112,10 +113,10 @@ public final class PrmData {
         break;
       }
       Fact original = claims.get(idx).claim();
-      Fact wrong = Corruptions.corrupt(original, pickType(Corruptions.typesFor(original), positionWeight, rng),
+      Optional<Fact> wrong = world.corrupt(original, pickType(world.errorTypes(original), positionWeight, rng),
           task.facts(), rng);
-      if (wrong != null) {
-        replaced[idx] = world.claimText(wrong);
+      if (wrong.isPresent()) {
+        replaced[idx] = world.claimText(wrong.get());
         done++;
       }
     }

@@ -11,6 +11,8 @@ import dev.perceval.policy.train.AdamW;
 import dev.perceval.policy.train.PerceptionTargets;
 import dev.perceval.policy.train.Schedule;
 import dev.perceval.policy.train.Sft;
+import dev.perceval.policy.world.Fact;
+import dev.perceval.policy.world.PerceptionClasses;
 import dev.perceval.policy.world.Task;
 import dev.perceval.policy.world.World;
 import java.util.List;
@@ -91,7 +93,7 @@ public final class PrmTrainer {
       }
       Inputs in = Inputs.of(m, model.config(), images, Inputs.join(prompts, null));
       NDArray l = Sft.perceptionLoss(m, model.forwardBoth(in, null, true).perception(),
-          PerceptionTargets.of(tasks, model.config()));
+          PerceptionTargets.of(world, tasks, model.config()));
       gc.backward(l);
       loss = l.getFloat();
     }
@@ -124,11 +126,12 @@ public final class PrmTrainer {
     NDArray logits = PercevalVerifier.responseLogits(out.text(), prompts, responses);
     NDArray loss = mode == Loss.CLAIM ? claimLoss(m, logits, batch) : tokenLoss(m, logits, batch);
     if (perceive) {
-      int[][][] targets = PerceptionTargets.of(batch.stream().map(PrmExample::task).toList(), model.config());
+      PerceptionTargets targets = PerceptionTargets.of(world, batch.stream().map(PrmExample::task).toList(),
+          model.config());
       NDArray seeing = Sft.perceptionLoss(m, out.perception(), targets);
       int promptWidth = text[0].length - (int) logits.getShape().get(1);
       float[] mask = new float[b * text[0].length];
-      int[][][] grounding = groundingTargets(batch, promptWidth, text[0].length, mask);
+      PerceptionTargets grounding = groundingTargets(batch, promptWidth, text[0].length, mask);
       NDArray grounded = Sft.perceptionLoss(m, out.textPerception(), grounding, mask);
       loss = loss.add(seeing.add(grounded).mul(m.create(perceptionWeight)));
     }
@@ -140,26 +143,27 @@ public final class PrmTrainer {
    * lies in the cell the claim names (an object, or nothing). It is the dense signal that binds a
    * claim's words to the right image tokens; judging the claim is then a comparison.
    */
-  private int[][][] groundingTargets(List<PrmExample> batch, int promptWidth, int width, float[] mask) {
-    int[][] values = new int[batch.size()][width];
+  private PerceptionTargets groundingTargets(List<PrmExample> batch, int promptWidth, int width, float[] mask) {
+    PerceptionClasses classes = world.perceptionClasses();
+    int[][] objects = new int[batch.size()][width];
     int[][] colours = new int[batch.size()][width];
     for (int i = 0; i < batch.size(); i++) {
       PrmExample e = batch.get(i);
       for (Segment s : Claims.claims(world, tok, e.response())) {
-        dev.perceval.policy.world.Fact there = null;
-        for (dev.perceval.policy.world.Fact f : e.task().facts()) {
+        Fact there = null;
+        for (Fact f : e.task().facts()) {
           if (f.row() == s.claim().row() && f.col() == s.claim().col()) {
             there = f;
           }
         }
         for (int t = s.start(); t < s.end(); t++) {
-          values[i][promptWidth + t] = PerceptionTargets.valueClass(there);
-          colours[i][promptWidth + t] = PerceptionTargets.colourClass(there);
+          objects[i][promptWidth + t] = classes.objectClass(there);
+          colours[i][promptWidth + t] = classes.colourClass(there);
           mask[i * width + promptWidth + t] = 1f;
         }
       }
     }
-    return new int[][][] {values, colours};
+    return new PerceptionTargets(classes, objects, colours);
   }
 
   private NDArray tokenLoss(NDManager m, NDArray logits, List<PrmExample> batch) {

@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.perceval.policy.Rng;
 import dev.perceval.policy.text.Tokenizer;
+import dev.perceval.policy.world.ClaimVerdict.ErrorType;
 import dev.perceval.policy.world.Split;
 import dev.perceval.policy.world.Task;
 import dev.perceval.policy.world.World;
 import dev.perceval.policy.world.WorldConfig;
 import dev.perceval.policy.world.Worlds;
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -83,6 +85,21 @@ class PrmDataTest {
       data.corrupted(t, new Rng(i), 2).truth().forEach(f -> types.add(f.errorType()));
     }
     assertEquals(4, types.size(), types.toString());
+  }
+
+  /** PrmData makes the mistakes the world offers and no others. */
+  @Test
+  void corruptionsAreTheWorldsOwn() {
+    World shapes = Worlds.create("shapes", WorldConfig.defaults());
+    World sizeOnly = (World) Proxy.newProxyInstance(World.class.getClassLoader(), new Class<?>[] {World.class},
+        (proxy, method, args) -> method.getName().equals("errorTypes") ? List.of(ErrorType.SIZE)
+            : method.invoke(shapes, args));
+    PrmData data = new PrmData(sizeOnly, Tokenizer.of(shapes.vocabulary()));
+    java.util.Set<Object> types = new java.util.HashSet<>();
+    for (int i = 0; i < 50; i++) {
+      data.corrupted(shapes.task(Split.TRAIN, 1, i), new Rng(i), 2).truth().forEach(f -> types.add(f.errorType()));
+    }
+    assertEquals(java.util.Set.of(ErrorType.SIZE), types);
   }
 
   @Test

@@ -12,6 +12,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.LayerNorm;
 import dev.perceval.policy.Rng;
+import dev.perceval.policy.world.PerceptionClasses;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -37,10 +38,10 @@ import java.util.Map;
 public final class TinyVlm implements AutoCloseable {
   static final float NEG_INF = -1e9f;
   /**
-   * Width of the perception head: per image token, logits over what lies under it. The training
-   * code owns the meaning of the classes (see PerceptionTargets); the model only reserves them.
+   * Width of the perception head: per image token, logits over what lies under it. The worlds
+   * own the meaning of the classes; the model only reserves as many as the label space they share.
    */
-  public static final int PERCEPTION_CLASSES = 21;
+  private static final int PERCEPTION_CLASSES = PerceptionClasses.SHARED.width();
   private static final NDIndex ALL = new NDIndex("...");
 
   private final VlmConfig cfg;

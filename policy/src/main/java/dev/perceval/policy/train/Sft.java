@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.perceval.policy.model.Inputs;
 import dev.perceval.policy.model.TinyVlm;
 import dev.perceval.policy.sampling.LogProbs;
+import dev.perceval.policy.world.World;
 
 /**
  * Supervised warm start by teacher forcing: maximise the log-likelihood of gold responses,
@@ -17,20 +18,26 @@ public final class Sft {
   private final TinyVlm model;
   private final AdamW optimizer;
   private final Schedule schedule;
+  private final World world;
   private final float perceptionWeight;
 
   public Sft(TinyVlm model, AdamW optimizer, Schedule schedule) {
-    this(model, optimizer, schedule, 0f);
+    this(model, optimizer, schedule, null, 0f);
   }
 
   /**
+   * @param world the world whose tasks the batches hold; it labels what the perception head sees
    * @param perceptionWeight weight of the perception head's loss beside the response loss; 0
    *     trains on responses alone
    */
-  public Sft(TinyVlm model, AdamW optimizer, Schedule schedule, float perceptionWeight) {
+  public Sft(TinyVlm model, AdamW optimizer, Schedule schedule, World world, float perceptionWeight) {
+    if (perceptionWeight > 0 && world == null) {
+      throw new IllegalArgumentException("the perception loss needs the world that labels the cells");
+    }
     this.model = model;
     this.optimizer = optimizer;
     this.schedule = schedule;
+    this.world = world;
     this.perceptionWeight = perceptionWeight;
   }
 
@@ -44,12 +51,13 @@ public final class Sft {
 
   /** One update on a batch of world tasks, with the perception loss when its weight is above 0. */
   public StepResult step(long step, Batch batch) {
-    int[][][] targets = perceptionWeight > 0 && batch.tasks().stream().noneMatch(t -> t.facts().isEmpty())
-        ? PerceptionTargets.of(batch.tasks(), model.config()) : null;
+    boolean perceive = perceptionWeight > 0 && batch.tasks().stream().noneMatch(t -> t.facts().isEmpty());
+    PerceptionTargets targets = perceive ? PerceptionTargets.of(world, batch.tasks(), model.config()) : null;
     return step(step, batch.images(), batch.prompts(), batch.responses(), targets);
   }
 
-  private StepResult step(long step, float[][] images, int[][] prompts, int[][] responses, int[][][] targets) {
+  private StepResult step(long step, float[][] images, int[][] prompts, int[][] responses,
+      PerceptionTargets targets) {
     float lr = schedule.at(step);
     double loss;
     double perception = Double.NaN;
@@ -77,30 +85,41 @@ public final class Sft {
   }
 
   /** Mean cross-entropy of the object and colour classes over every image token. */
-  public static NDArray perceptionLoss(NDManager m, NDArray logits, int[][][] targets) {
+  public static NDArray perceptionLoss(NDManager m, NDArray logits, PerceptionTargets targets) {
     long b = logits.getShape().get(0);
     long n = logits.getShape().get(1);
-    NDArray values = logits.get(new NDIndex(":, :, :{}", PerceptionTargets.VALUES)).logSoftmax(-1);
-    NDArray colours = logits.get(new NDIndex(":, :, {}:", PerceptionTargets.VALUES)).logSoftmax(-1);
-    NDArray pickedValues = values.gather(m.create(flat(targets[0]), new Shape(b, n, 1)), 2);
-    NDArray pickedColours = colours.gather(m.create(flat(targets[1]), new Shape(b, n, 1)), 2);
-    return pickedValues.add(pickedColours).mean().neg();
+    NDArray[] split = splitClasses(logits, targets);
+    NDArray pickedObjects = split[0].gather(m.create(flat(targets.objects()), new Shape(b, n, 1)), 2);
+    NDArray pickedColours = split[1].gather(m.create(flat(targets.colours()), new Shape(b, n, 1)), 2);
+    return pickedObjects.add(pickedColours).mean().neg();
   }
 
   /**
    * The same cross-entropy averaged over the positions where {@code mask} (B, n) is 1 only; 0
    * when the mask is empty.
    */
-  public static NDArray perceptionLoss(NDManager m, NDArray logits, int[][][] targets, float[] mask) {
+  public static NDArray perceptionLoss(NDManager m, NDArray logits, PerceptionTargets targets, float[] mask) {
     long b = logits.getShape().get(0);
     long n = logits.getShape().get(1);
-    NDArray values = logits.get(new NDIndex(":, :, :{}", PerceptionTargets.VALUES)).logSoftmax(-1);
-    NDArray colours = logits.get(new NDIndex(":, :, {}:", PerceptionTargets.VALUES)).logSoftmax(-1);
-    NDArray pickedValues = values.gather(m.create(flat(targets[0]), new Shape(b, n, 1)), 2).squeeze(2);
-    NDArray pickedColours = colours.gather(m.create(flat(targets[1]), new Shape(b, n, 1)), 2).squeeze(2);
+    NDArray[] split = splitClasses(logits, targets);
+    NDArray pickedObjects = split[0].gather(m.create(flat(targets.objects()), new Shape(b, n, 1)), 2).squeeze(2);
+    NDArray pickedColours = split[1].gather(m.create(flat(targets.colours()), new Shape(b, n, 1)), 2).squeeze(2);
     NDArray w = m.create(mask, new Shape(b, n));
     NDArray count = w.sum().maximum(m.create(1f));
-    return pickedValues.add(pickedColours).mul(w).sum().neg().div(count);
+    return pickedObjects.add(pickedColours).mul(w).sum().neg().div(count);
+  }
+
+  /** Log-probabilities over the object classes and over the colour classes, in that order. */
+  private static NDArray[] splitClasses(NDArray logits, PerceptionTargets targets) {
+    long width = logits.getShape().get(2);
+    if (width != targets.classes().width()) {
+      throw new IllegalArgumentException("the perception head has " + width + " logits but the world labels "
+          + targets.classes().width() + " classes");
+    }
+    int objects = targets.classes().objects().size();
+    return new NDArray[] {
+        logits.get(new NDIndex(":, :, :{}", objects)).logSoftmax(-1),
+        logits.get(new NDIndex(":, :, {}:", objects)).logSoftmax(-1)};
   }
 
   private static long[] flat(int[][] rows) {

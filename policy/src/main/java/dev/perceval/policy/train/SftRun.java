@@ -36,7 +36,7 @@ public final class SftRun {
    */
   public static double run(TinyVlm model, AdamW optimizer, Tokenizer tok, World world, long seed,
       Settings.Sft settings, long from, long to, Listener listener) {
-    Sft sft = new Sft(model, optimizer, settings.schedule(), settings.perceptionWeight());
+    Sft sft = new Sft(model, optimizer, settings.schedule(), world, settings.perceptionWeight());
     double[] recent = new double[20];
     int seen = 0;
     for (long step = from; step < Math.min(to, settings.steps()); step++) {

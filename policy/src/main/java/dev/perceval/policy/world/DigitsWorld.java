@@ -1,6 +1,7 @@
 package dev.perceval.policy.world;
 
 import dev.perceval.policy.Rng;
+import dev.perceval.policy.world.ClaimVerdict.ErrorType;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -13,7 +14,10 @@ import java.util.stream.Collectors;
  * {@code red 3 at top left}.
  */
 public final class DigitsWorld extends GridWorld {
+  static final String NAME = "digits";
   static final List<String> FAMILIES = List.of("sum", "colour-sum", "count-greater", "digit-at", "largest");
+  static final List<String> DIGITS = numbers(9);
+  static final List<ErrorType> ERRORS = List.of(ErrorType.VALUE, ErrorType.COLOUR, ErrorType.POSITION);
 
   private final Mnist mnist;
 
@@ -24,7 +28,7 @@ public final class DigitsWorld extends GridWorld {
 
   @Override
   public String name() {
-    return "digits";
+    return NAME;
   }
 
   @Override
@@ -34,7 +38,7 @@ public final class DigitsWorld extends GridWorld {
 
   @Override
   Fact object(Rng rng, Split split, int row, int col, int[] look) {
-    int digit = rng.nextInt(10);
+    int digit = rng.nextInt(DIGITS.size());
     String colour = COLOURS.get(rng.nextInt(COLOURS.size()));
     look[0] = mnist.poolInstance(digit, split, rng.nextInt(mnist.poolSize(digit, split)));
     look[1] = rng.nextInt(3) - 1;
@@ -75,7 +79,7 @@ public final class DigitsWorld extends GridWorld {
         yield new Question(family, "what is the largest digit ?",
             "largest of " + join(values, " ") + " = " + max, "" + max);
       }
-      default -> throw new IllegalArgumentException("unknown question family '" + family + "' for world digits");
+      default -> throw new IllegalArgumentException("unknown question family '" + family + "' for world " + NAME);
     };
   }
 
@@ -145,7 +149,7 @@ public final class DigitsWorld extends GridWorld {
     }
     String colour = words.get(0);
     String value = words.get(1);
-    if (!COLOURS.contains(colour) || !value.matches("[0-9]")) {
+    if (!COLOURS.contains(colour) || !DIGITS.contains(value)) {
       return Optional.empty();
     }
     return Optional.of(new Fact("digit", value, colour, null, pos[0], pos[1]));
@@ -154,6 +158,19 @@ public final class DigitsWorld extends GridWorld {
   @Override
   public String claimText(Fact f) {
     return f.colour() + " " + f.value() + " at " + f.position();
+  }
+
+  @Override
+  public List<ErrorType> errorTypes(Fact fact) {
+    return ERRORS;
+  }
+
+  @Override
+  Fact corruptObject(Fact f, ErrorType type, Rng rng) {
+    if (type != ErrorType.VALUE) {
+      throw new IllegalArgumentException("a digit has no " + type + " to get wrong");
+    }
+    return f.withValue(other(DIGITS, f.value(), rng));
   }
 
   /** Instance indices a split may use for a digit class (for tests of the split rule). */

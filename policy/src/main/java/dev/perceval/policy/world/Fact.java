@@ -16,7 +16,7 @@ public record Fact(String kind, String value, String colour, String size, int ro
   public static final List<String> COLS = List.of("left", "center", "right");
 
   public Fact {
-    if (row < 0 || row > 2 || col < 0 || col > 2) {
+    if (row < 0 || row >= ROWS.size() || col < 0 || col >= COLS.size()) {
       throw new IllegalArgumentException("grid position out of range: row " + row + ", col " + col);
     }
   }
@@ -25,8 +25,20 @@ public record Fact(String kind, String value, String colour, String size, int ro
     return ROWS.get(row) + " " + COLS.get(col);
   }
 
-  /** Reading order: row-major cell index 0..8. */
-  public int cell() {
-    return row * 3 + col;
+  public Fact withValue(String v) {
+    return new Fact(kind, v, colour, size, row, col);
+  }
+
+  public Fact withColour(String c) {
+    return new Fact(kind, value, c, size, row, col);
+  }
+
+  public Fact withSize(String s) {
+    return new Fact(kind, value, colour, s, row, col);
+  }
+
+  /** The same object at another cell. */
+  public Fact at(int r, int c) {
+    return new Fact(kind, value, colour, size, r, c);
   }
 }

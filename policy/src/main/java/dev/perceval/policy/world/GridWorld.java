@@ -1,18 +1,22 @@
 package dev.perceval.policy.world;
 
 import dev.perceval.policy.Rng;
+import dev.perceval.policy.world.ClaimVerdict.ErrorType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * What both worlds share: objects on a 3x3 grid, five tint colours, question families chosen by
- * the task's own random stream, and gold responses of the form
- * {@code <think> claim . claim . reasoning . </think> <answer> X </answer>}.
+ * the task's own random stream, gold responses of the form
+ * {@code <think> claim . claim . reasoning . </think> <answer> X </answer>}, one perception label
+ * space, and the mistakes of colour and position a claim can make.
  */
 abstract class GridWorld implements World {
+  static final Grid GRID = new Grid(Fact.ROWS.size(), Fact.COLS.size());
   static final List<String> COLOURS = List.of("red", "green", "blue", "yellow", "magenta");
   /** Tints chosen to stay distinct after downscaling on a black canvas. */
   static final float[][] RGB = {
@@ -58,7 +62,8 @@ abstract class GridWorld implements World {
   public Task task(Split split, long seed, long index) {
     Rng rng = Rng.derive(seed, name(), split.label(), index);
     int n = minObjects + rng.nextInt(maxObjects - minObjects + 1);
-    int[] cells = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+    int[] cells = new int[GRID.cells()];
+    Arrays.setAll(cells, c -> c);
     rng.shuffle(cells);
     int[] chosen = Arrays.copyOf(cells, n);
     Arrays.sort(chosen);
@@ -66,7 +71,7 @@ abstract class GridWorld implements World {
     List<int[]> looks = new ArrayList<>(n);
     for (int cell : chosen) {
       int[] look = new int[4];
-      facts.add(object(rng, split, cell / 3, cell % 3, look));
+      facts.add(object(rng, split, GRID.row(cell), GRID.col(cell), look));
       looks.add(look);
     }
     String family = enabled.get(rng.nextInt(enabled.size()));
@@ -141,10 +146,53 @@ abstract class GridWorld implements World {
     return ClaimVerdict.wrong(ClaimVerdict.ErrorType.POSITION);
   }
 
-  /** Integer pixel bounds {x0, y0, x1, y1} of a grid cell; works for sizes not divisible by 3. */
+  /** Integer pixel bounds {x0, y0, x1, y1} of a grid cell of the canvas. */
   int[] cellBounds(int row, int col) {
-    int s = cfg.imageSize();
-    return new int[] {col * s / 3, row * s / 3, (col + 1) * s / 3, (row + 1) * s / 3};
+    return GRID.bounds(row, col, cfg.imageSize());
+  }
+
+  @Override
+  public Grid grid() {
+    return GRID;
+  }
+
+  @Override
+  public PerceptionClasses perceptionClasses() {
+    return PerceptionClasses.SHARED;
+  }
+
+  @Override
+  public Optional<Fact> corrupt(Fact f, ErrorType type, List<Fact> scene, Rng rng) {
+    if (!errorTypes(f).contains(type)) {
+      return Optional.empty();
+    }
+    return switch (type) {
+      case COLOUR -> Optional.of(f.withColour(other(COLOURS, f.colour(), rng)));
+      case POSITION -> {
+        List<Integer> free = new ArrayList<>();
+        for (int cell = 0; cell < GRID.cells(); cell++) {
+          final int c = cell;
+          if (scene.stream().noneMatch(o -> GRID.cell(o) == c)) {
+            free.add(cell);
+          }
+        }
+        if (free.isEmpty()) {
+          yield Optional.empty();
+        }
+        int cell = free.get(rng.nextInt(free.size()));
+        yield Optional.of(f.at(GRID.row(cell), GRID.col(cell)));
+      }
+      default -> Optional.of(corruptObject(f, type, rng));
+    };
+  }
+
+  /** The world's own mistakes about the object itself (its value, kind or size). */
+  abstract Fact corruptObject(Fact f, ErrorType type, Rng rng);
+
+  /** Another of {@code options} than {@code current}, each equally likely. */
+  static String other(List<String> options, String current, Rng rng) {
+    int i = options.indexOf(current);
+    return options.get((i + 1 + rng.nextInt(options.size() - 1)) % options.size());
   }
 
   static List<String> numbers(int max) {

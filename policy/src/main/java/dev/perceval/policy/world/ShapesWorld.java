@@ -1,6 +1,7 @@
 package dev.perceval.policy.world;
 
 import dev.perceval.policy.Rng;
+import dev.perceval.policy.world.ClaimVerdict.ErrorType;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -17,11 +18,14 @@ import java.util.Set;
  * grid; no external data. Claims read {@code large red circle at top left}.
  */
 public final class ShapesWorld extends GridWorld {
+  static final String NAME = "shapes";
   static final List<String> FAMILIES =
       List.of("count-colour", "count-kind", "colour-difference", "shape-at", "more-than");
   static final List<String> KINDS = List.of("circle", "square", "triangle", "cross");
   static final List<String> PLURALS = List.of("circles", "squares", "triangles", "crosses");
   static final List<String> SIZES = List.of("small", "large");
+  static final List<ErrorType> ERRORS =
+      List.of(ErrorType.KIND, ErrorType.COLOUR, ErrorType.SIZE, ErrorType.POSITION);
 
   public ShapesWorld(WorldConfig cfg) {
     super(cfg, 2, 5);
@@ -29,7 +33,7 @@ public final class ShapesWorld extends GridWorld {
 
   @Override
   public String name() {
-    return "shapes";
+    return NAME;
   }
 
   @Override
@@ -86,7 +90,7 @@ public final class ShapesWorld extends GridWorld {
         yield new Question(family, "are there more " + PLURALS.get(a) + " than " + PLURALS.get(b) + " ?",
             PLURALS.get(a) + " " + na + " " + PLURALS.get(b) + " " + nb + " = " + answer, answer);
       }
-      default -> throw new IllegalArgumentException("unknown question family '" + family + "' for world shapes");
+      default -> throw new IllegalArgumentException("unknown question family '" + family + "' for world " + NAME);
     };
   }
 
@@ -155,5 +159,20 @@ public final class ShapesWorld extends GridWorld {
   @Override
   public String claimText(Fact f) {
     return f.size() + " " + f.colour() + " " + f.value() + " at " + f.position();
+  }
+
+  @Override
+  public List<ErrorType> errorTypes(Fact fact) {
+    return ERRORS;
+  }
+
+  @Override
+  Fact corruptObject(Fact f, ErrorType type, Rng rng) {
+    return switch (type) {
+      case KIND -> f.withValue(other(KINDS, f.value(), rng));
+      // Two sizes: the other one, without a draw.
+      case SIZE -> f.withSize(SIZES.get(1 - SIZES.indexOf(f.size())));
+      default -> throw new IllegalArgumentException("a shape has no " + type + " of its own to get wrong");
+    };
   }
 }

@@ -1,5 +1,7 @@
 package dev.perceval.policy.world;
 
+import dev.perceval.policy.Rng;
+import dev.perceval.policy.world.ClaimVerdict.ErrorType;
 import java.util.List;
 import java.util.Optional;
 
@@ -37,6 +39,22 @@ public interface World {
 
   /** The words of the claim that states {@code fact}. */
   String claimText(Fact fact);
+
+  /** The cells objects sit in. */
+  Grid grid();
+
+  /** What the perception head is taught to see in a cell: object and colour classes. */
+  PerceptionClasses perceptionClasses();
+
+  /** The mistakes a claim about {@code fact} can make, in a fixed order. */
+  List<ErrorType> errorTypes(Fact fact);
+
+  /**
+   * A realistic wrong version of {@code fact} making the mistake {@code type}, drawn with
+   * {@code rng}; empty when the mistake cannot be made here (no free cell, or not one of
+   * {@link #errorTypes}).
+   */
+  Optional<Fact> corrupt(Fact fact, ErrorType type, List<Fact> scene, Rng rng);
 
   /**
    * Words that carry no fact of their own ("at" in "red 3 at top left"): a token penalty may

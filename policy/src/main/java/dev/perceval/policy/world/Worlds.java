@@ -1,20 +1,23 @@
 package dev.perceval.policy.world;
 
+import dev.perceval.policy.Registry;
 import java.util.List;
 
-/** Worlds by name. */
+/** Worlds by name; a new world registers here and every surface that takes a world name knows it. */
 public final class Worlds {
-  public static final List<String> NAMES = List.of("digits", "shapes");
+  private static final Registry<WorldConfig, World> REGISTRY = new Registry<WorldConfig, World>("world")
+      .register(DigitsWorld.NAME, DigitsWorld::new)
+      .register(ShapesWorld.NAME, ShapesWorld::new);
 
   private Worlds() {}
 
+  /** Builds the world {@code name}, read case- and space-insensitively as configs and requests write it. */
   public static World create(String name, WorldConfig cfg) {
-    String n = name == null ? "" : name.strip().toLowerCase();
-    return switch (n) {
-      case "digits" -> new DigitsWorld(cfg);
-      case "shapes" -> new ShapesWorld(cfg);
-      default -> throw new IllegalArgumentException(
-          "unknown world '" + name + "' (known: " + String.join(", ", NAMES) + ")");
-    };
+    return REGISTRY.create(name == null ? "" : name.strip().toLowerCase(), cfg);
+  }
+
+  /** Registered world names, in registration order. */
+  public static List<String> names() {
+    return REGISTRY.names();
   }
 }

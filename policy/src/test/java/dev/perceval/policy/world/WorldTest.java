@@ -142,6 +142,12 @@ class WorldTest {
   }
 
   @Test
+  void namesAreTheRegisteredWorlds() {
+    assertEquals(List.of("digits", "shapes"), Worlds.names());
+    assertEquals("shapes", Worlds.create(" Shapes ", CFG).name());
+  }
+
+  @Test
   void badNamesAreClearErrors() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Worlds.create("mnist", CFG));
     assertEquals("unknown world 'mnist' (known: digits, shapes)", e.getMessage());
