@@ -23,7 +23,8 @@ final class DataCommand extends GroupCommand {
   static final class Export implements Callable<Integer> {
     @Mixin CommonOptions common;
 
-    @Option(names = "--world", description = "digits or shapes.")
+    @Option(names = "--world", completionCandidates = WorldNames.class,
+        description = "One of ${COMPLETION-CANDIDATES}.")
     String world;
 
     @Option(names = "--split", defaultValue = "heldout", description = "train or heldout.")

@@ -20,7 +20,8 @@ final class PrmCommand extends GroupCommand {
   static final class Train implements Callable<Integer> {
     @Mixin CommonOptions common;
 
-    @Option(names = "--world", description = "digits or shapes (perceval.world.name).")
+    @Option(names = "--world", completionCandidates = WorldNames.class,
+        description = "One of ${COMPLETION-CANDIDATES} (perceval.world.name).")
     String world;
 
     @Option(names = "--policy", required = true, description = "Policy checkpoint whose samples are labelled.")

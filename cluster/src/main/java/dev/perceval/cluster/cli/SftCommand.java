@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 final class SftCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
 
-  @Option(names = "--world", description = "digits or shapes (perceval.world.name).")
+  @Option(names = "--world", completionCandidates = WorldNames.class,
+      description = "One of ${COMPLETION-CANDIDATES} (perceval.world.name).")
   String world;
 
   @Option(names = "--steps", description = "Optimisation steps (perceval.sft.steps).")
