@@ -49,6 +49,12 @@ public record Settings(String device, int threads, long seed, Path cacheDir, Wor
 
   public record Eval(int n, int batchSize, int maxNewTokens) {}
 
+  /** How the configured world builds scenes, drawn at {@code imageSize} (e.g. a checkpoint's size). */
+  public dev.perceval.policy.world.WorldConfig worldConfig(int imageSize) {
+    return new dev.perceval.policy.world.WorldConfig(imageSize, world.families(), world.minObjects(),
+        world.maxObjects(), cacheDir);
+  }
+
   /** reference.conf, then {@code file} if given, then {@code overrides} (dotted keys under perceval). */
   public static Settings load(Path file, Map<String, Object> overrides) {
     return from(loadConfig(file, overrides).getConfig("perceval"));

@@ -4,7 +4,6 @@ import ai.djl.Device;
 import dev.perceval.policy.Settings;
 import dev.perceval.policy.model.Torch;
 import dev.perceval.policy.world.World;
-import dev.perceval.policy.world.WorldConfig;
 import dev.perceval.policy.world.Worlds;
 
 /** What a command needs once its settings are known: libtorch set up and the world built. */
@@ -29,8 +28,6 @@ final class Context {
 
   /** The named world drawn at {@code imageSize}, e.g. the size a checkpoint was trained at. */
   World world(String name, int imageSize) {
-    Settings.World w = settings.world();
-    return Worlds.create(name, new WorldConfig(imageSize, w.families(), w.minObjects(),
-        w.maxObjects(), settings.cacheDir()));
+    return Worlds.create(name, settings.worldConfig(imageSize));
   }
 }

@@ -44,9 +44,9 @@ final class PrmCommand extends GroupCommand {
       var config = common.config(extra).getConfig("perceval");
       Context ctx = new Context(dev.perceval.policy.Settings.from(config));
       PrmSettings prm = PrmSettings.from(config);
-      PrmWorkflows.train(ctx, prm, ctx.world(), policy, out, System.out);
+      PrmWorkflows.train(ctx, prm, ctx.settings.world().name(), policy, out, System.out);
       if (evalN > 0) {
-        PrmWorkflows.evaluate(ctx, prm, ctx.world(), out, policy, evalN, null, System.out);
+        PrmWorkflows.evaluate(ctx, prm, ctx.settings.world().name(), out, policy, evalN, null, System.out);
       }
       return 0;
     }
@@ -82,7 +82,7 @@ final class PrmCommand extends GroupCommand {
       Context ctx = new Context(dev.perceval.policy.Settings.from(config));
       PrmSettings prm = PrmSettings.from(config);
       String name = world != null ? world : ModelCheckpoint.header(ckpt, "verifier").world();
-      PrmWorkflows.evaluate(ctx, prm, ctx.world(name), ckpt, policy, prm.evalN(), json, System.out);
+      PrmWorkflows.evaluate(ctx, prm, name, ckpt, policy, prm.evalN(), json, System.out);
       return 0;
     }
   }

@@ -5,6 +5,7 @@ import dev.perceval.actors.CampaignState;
 import dev.perceval.cluster.node.Node;
 import dev.perceval.cluster.node.NodeConfig;
 import dev.perceval.policy.io.ModelCheckpoint;
+import dev.perceval.policy.train.SftRun;
 import dev.perceval.policy.train.Evaluator;
 import dev.perceval.policy.world.DatasetIo;
 import dev.perceval.policy.world.Split;
@@ -64,7 +65,8 @@ final class QuickstartCommand implements Callable<Integer> {
     System.out.println("      16 held-out sample tasks in " + samples);
     System.out.println("[2/5] sft: warm start (imperfect on purpose)");
     Path policy = out.resolve("policy-sft");
-    List<Double> losses = Workflows.sft(ctx, world, policy, false, Long.MAX_VALUE, System.out);
+    List<Double> losses = SftRun.train(ctx.settings, world, policy, false, Long.MAX_VALUE, ctx.device,
+        new ConsoleListener(System.out));
     Plots.line(out.resolve("sft-loss.png"), "SFT loss", "step", "loss per token", "train", losses);
     Evaluator.Result sft;
     ModelCheckpoint.Loaded ckpt = ModelCheckpoint.load(policy, "policy", ctx.device);
@@ -75,8 +77,8 @@ final class QuickstartCommand implements Callable<Integer> {
     System.out.println("[3/5] prm: the Perceval verifier, trained on corrupted gold and the policy's own samples");
     Path prm = out.resolve("prm");
     PrmSettings prmSettings = PrmSettings.from(config);
-    PrmWorkflows.train(ctx, prmSettings, world, policy, prm, System.out);
-    PrmWorkflows.evaluate(ctx, prmSettings, world, prm, policy, 300, out.resolve("prm-eval.json"), System.out);
+    PrmWorkflows.train(ctx, prmSettings, world.name(), policy, prm, System.out);
+    PrmWorkflows.evaluate(ctx, prmSettings, world.name(), prm, policy, 300, out.resolve("prm-eval.json"), System.out);
     System.out.println("[4/5] grpo: a Perceval-GRPO campaign through the actor system (every role in this JVM)");
     Map<String, Double> result = campaign(ctx, policy, prm);
     Map<String, Object> summary = new LinkedHashMap<>();

@@ -1,6 +1,7 @@
 package dev.perceval.cluster.cli;
 
 import dev.perceval.policy.io.ModelCheckpoint;
+import dev.perceval.policy.train.SftRun;
 import dev.perceval.policy.world.Split;
 import dev.perceval.policy.world.World;
 import java.nio.file.Path;
@@ -52,7 +53,8 @@ final class SftCommand implements Callable<Integer> {
     extra.put("sft.lr", lr);
     Context ctx = new Context(common.settings(extra));
     World w = ctx.world();
-    Workflows.sft(ctx, w, out, resume, until == null ? Long.MAX_VALUE : until, System.out);
+    SftRun.train(ctx.settings, w, out, resume, until == null ? Long.MAX_VALUE : until, ctx.device,
+        new ConsoleListener(System.out));
     if (evalN > 0) {
       ModelCheckpoint.Loaded ckpt = ModelCheckpoint.load(out, "policy", ctx.device);
       try (var model = ckpt.model()) {

@@ -1,93 +1,19 @@
 package dev.perceval.cluster.cli;
 
 import dev.perceval.policy.Settings;
-import dev.perceval.policy.io.Checkpoint;
 import dev.perceval.policy.io.ModelCheckpoint;
-import dev.perceval.policy.model.TinyVlm;
-import dev.perceval.policy.model.VlmConfig;
-import dev.perceval.policy.text.Tokenizer;
-import dev.perceval.policy.train.AdamW;
 import dev.perceval.policy.train.Evaluator;
-import dev.perceval.policy.train.SftRun;
 import dev.perceval.policy.world.Split;
 import dev.perceval.policy.world.Task;
 import dev.perceval.policy.world.World;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import me.tongfei.progressbar.ProgressBar;
 
-/** The steps commands share: SFT into a checkpoint, and evaluation with a printed report. */
+/** What commands share: evaluation with a printed report. */
 final class Workflows {
   private Workflows() {}
-
-  /**
-   * Trains into {@code out}, checkpointing every {@code sft.checkpoint-every} steps; with
-   * {@code resume}, continues from the checkpoint already there; stops after step {@code until}
-   * (the schedule still spans {@code sft.steps}). Returns this run's losses.
-   */
-  static List<Double> sft(Context ctx, World world, Path out, boolean resume, long until, PrintStream log) {
-    Settings s = ctx.settings;
-    Tokenizer tok = Tokenizer.of(world.vocabulary());
-    VlmConfig shape = s.model().shape(s.world().imageSize(), tok.size());
-    List<Double> losses = new ArrayList<>();
-    long from = 0;
-    TinyVlm model;
-    ModelCheckpoint.Loaded previous = null;
-    if (resume && Files.exists(out.resolve(Checkpoint.MANIFEST))) {
-      previous = ModelCheckpoint.load(out, "policy", ctx.device);
-      model = previous.model();
-      if (!previous.model().config().equals(shape) || !previous.tokenizer().equals(tok)
-          || !world.name().equals(previous.meta().get("world"))) {
-        model.close();
-        throw new IllegalArgumentException("cannot resume from " + out + ": it was trained with another"
-            + " world, vocabulary or model shape (" + previous.meta().get("world") + ", " + previous.model().config() + ")");
-      }
-      from = previous.step();
-      if (from >= Math.min(until, s.sft().steps())) {
-        model.close();
-        throw new IllegalArgumentException("nothing to do: " + out + " is already at step " + from);
-      }
-    } else {
-      model = new TinyVlm(shape, ctx.device, s.seed());
-    }
-    Map<String, String> meta = new LinkedHashMap<>();
-    meta.put("world", world.name());
-    meta.put("families", String.join(",", s.world().families()));
-    meta.put("seed", Long.toString(s.seed()));
-    try (model; AdamW opt = new AdamW(model, s.sft().hyper())) {
-      if (previous != null) {
-        previous.restore(opt);
-      }
-      log.printf(Locale.ROOT, "sft: world %s, %.2fM parameters (d%d x %d layers, %d image tokens), steps %d..%d x %d%n",
-          world.name(), model.parameterCount() / 1e6, shape.dModel(), shape.layers(),
-          shape.imageTokens(), from, s.sft().steps(), s.sft().batchSize());
-      long t0 = System.nanoTime();
-      int every = s.sft().checkpointEvery();
-      try (ProgressBar bar = Progress.bar("sft", s.sft().steps())) {
-        bar.stepTo(from);
-        long end = Math.min(until, s.sft().steps());
-        SftRun.run(model, opt, tok, world, s.seed(), s.sft(), from, end, (step, r) -> {
-          losses.add(r.loss());
-          bar.step();
-          bar.setExtraMessage(String.format(Locale.ROOT, " loss %.3f", r.loss()));
-          if (every > 0 && (step + 1) % every == 0 && step + 1 < end) {
-            ModelCheckpoint.save(out, "policy", model, tok, opt, step + 1, Map.of("seed", s.seed()), meta);
-          }
-        });
-      }
-      long done = Math.min(until, s.sft().steps());
-      ModelCheckpoint.save(out, "policy", model, tok, opt, done, Map.of("seed", s.seed()), meta);
-      log.printf(Locale.ROOT, "sft: done in %.0f s, final loss %s; checkpoint %s%n", (System.nanoTime() - t0) / 1e9,
-          losses.isEmpty() ? "n/a" : String.format(Locale.ROOT, "%.3f", losses.get(losses.size() - 1)), out);
-    }
-    return losses;
-  }
 
   static Evaluator.Result evaluate(ModelCheckpoint.Loaded ckpt, World world, List<Task> tasks,
       Settings s, String label, PrintStream out) {

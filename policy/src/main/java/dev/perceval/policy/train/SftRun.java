@@ -1,13 +1,23 @@
 package dev.perceval.policy.train;
 
+import ai.djl.Device;
+import dev.perceval.policy.RunListener;
 import dev.perceval.policy.Settings;
+import dev.perceval.policy.io.Checkpoint;
+import dev.perceval.policy.io.ModelCheckpoint;
 import dev.perceval.policy.model.TinyVlm;
+import dev.perceval.policy.model.VlmConfig;
 import dev.perceval.policy.text.Tokenizer;
 import dev.perceval.policy.world.Split;
 import dev.perceval.policy.world.Task;
 import dev.perceval.policy.world.World;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The SFT warm start over a task world. The data cursor is the step itself: step s trains on
@@ -15,8 +25,7 @@ import java.util.List;
  * data an uninterrupted one would.
  */
 public final class SftRun {
-  /** Called after every step, e.g. to drive a progress bar. */
-  public interface Listener {
+  private interface StepListener {
     void onStep(long step, Sft.StepResult result);
   }
 
@@ -31,25 +40,75 @@ public final class SftRun {
   }
 
   /**
-   * Runs steps {@code from .. to - 1} of a schedule {@code settings.steps} long; returns the mean
-   * loss of the last 20 steps.
+   * Trains a new policy into the checkpoint {@code out}, or with {@code resume} continues the one
+   * there (same world, vocabulary and shape, else refused), saving every {@code sft.checkpoint-every}
+   * steps and after the last; stops after step {@code until} while the schedule still spans
+   * {@code sft.steps}. Returns this run's losses.
    */
-  public static double run(TinyVlm model, AdamW optimizer, Tokenizer tok, World world, long seed,
-      Settings.Sft settings, long from, long to, Listener listener) {
+  public static List<Double> train(Settings s, World world, Path out, boolean resume, long until, Device device,
+      RunListener listener) {
+    Tokenizer tok = Tokenizer.of(world.vocabulary());
+    VlmConfig shape = s.model().shape(s.world().imageSize(), tok.size());
+    long end = Math.min(until, s.sft().steps());
+    long from = 0;
+    ModelCheckpoint.Loaded previous = null;
+    TinyVlm model;
+    if (resume && Files.exists(out.resolve(Checkpoint.MANIFEST))) {
+      previous = ModelCheckpoint.load(out, "policy", device);
+      model = previous.model();
+      if (!model.config().equals(shape) || !previous.tokenizer().equals(tok)
+          || !world.name().equals(previous.meta().get("world"))) {
+        model.close();
+        throw new IllegalArgumentException("cannot resume from " + out + ": it was trained with another"
+            + " world, vocabulary or model shape (" + previous.meta().get("world") + ", " + model.config() + ")");
+      }
+      from = previous.step();
+      if (from >= end) {
+        model.close();
+        throw new IllegalArgumentException("nothing to do: " + out + " is already at step " + from);
+      }
+    } else {
+      model = new TinyVlm(shape, device, s.seed());
+    }
+    Map<String, String> meta = new LinkedHashMap<>();
+    meta.put("world", world.name());
+    meta.put("families", String.join(",", s.world().families()));
+    meta.put("seed", Long.toString(s.seed()));
+    List<Double> losses = new ArrayList<>();
+    try (model; AdamW opt = new AdamW(model, s.sft().hyper())) {
+      if (previous != null) {
+        previous.restore(opt);
+      }
+      listener.note(String.format(Locale.ROOT, "sft: world %s, %.2fM parameters (d%d x %d layers, %d image tokens),"
+              + " steps %d..%d x %d", world.name(), model.parameterCount() / 1e6, shape.dModel(), shape.layers(),
+          shape.imageTokens(), from, s.sft().steps(), s.sft().batchSize()));
+      long t0 = System.nanoTime();
+      int every = s.sft().checkpointEvery();
+      try (RunListener.Phase phase = listener.phase("sft", s.sft().steps())) {
+        phase.advance(from, null);
+        run(model, opt, tok, world, s.seed(), s.sft(), from, end, (step, r) -> {
+          losses.add(r.loss());
+          phase.advance(1, String.format(Locale.ROOT, "loss %.3f", r.loss()));
+          if (every > 0 && (step + 1) % every == 0 && step + 1 < end) {
+            ModelCheckpoint.save(out, "policy", model, tok, opt, step + 1, Map.of("seed", s.seed()), meta);
+          }
+        });
+      }
+      ModelCheckpoint.save(out, "policy", model, tok, opt, end, Map.of("seed", s.seed()), meta);
+      listener.note(String.format(Locale.ROOT, "sft: done in %.0f s, final loss %s; checkpoint %s",
+          (System.nanoTime() - t0) / 1e9,
+          losses.isEmpty() ? "n/a" : String.format(Locale.ROOT, "%.3f", losses.get(losses.size() - 1)), out));
+    }
+    return losses;
+  }
+
+  /** Runs steps {@code from .. to - 1} of a schedule {@code settings.steps} long. */
+  private static void run(TinyVlm model, AdamW optimizer, Tokenizer tok, World world, long seed,
+      Settings.Sft settings, long from, long to, StepListener listener) {
     Sft sft = new Sft(model, optimizer, settings.schedule(), world, settings.perceptionWeight());
-    double[] recent = new double[20];
-    int seen = 0;
     for (long step = from; step < Math.min(to, settings.steps()); step++) {
       Batch b = Batch.of(batch(world, seed, step, settings.batchSize()), tok);
-      Sft.StepResult r = sft.step(step, b);
-      recent[seen++ % recent.length] = r.loss();
-      listener.onStep(step, r);
+      listener.onStep(step, sft.step(step, b));
     }
-    double sum = 0;
-    int n = Math.min(seen, recent.length);
-    for (int i = 0; i < n; i++) {
-      sum += recent[i];
-    }
-    return n == 0 ? Double.NaN : sum / n;
   }
 }
