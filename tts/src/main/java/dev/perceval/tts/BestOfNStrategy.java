@@ -16,6 +16,11 @@ final class BestOfNStrategy implements TtsStrategy {
   }
 
   @Override
+  public Needs needs() {
+    return new Needs(true, List.of());
+  }
+
+  @Override
   public List<TtsResult> run(List<Task> tasks, int k, long seed, Tools tools) {
     if (tools.verifier() == null) {
       throw new IllegalArgumentException("best-of-n needs a verifier");

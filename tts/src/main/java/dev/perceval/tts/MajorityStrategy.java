@@ -17,6 +17,11 @@ final class MajorityStrategy implements TtsStrategy {
   }
 
   @Override
+  public Needs needs() {
+    return new Needs(false, List.of());
+  }
+
+  @Override
   public List<TtsResult> run(List<Task> tasks, int k, long seed, Tools tools) {
     List<List<Round>> samples = Sampling.independent(tasks, k, seed, tools, false);
     List<TtsResult> out = new ArrayList<>();

@@ -1,33 +1,28 @@
 package dev.perceval.tts;
 
-import java.util.LinkedHashMap;
+import dev.perceval.policy.Registry;
 import java.util.List;
-import java.util.Map;
 
-/** Strategies by name, as configs and requests name them. */
+/**
+ * Strategies by the names configs and requests use. A strategy has nothing to configure: k, the
+ * seed and the tools come with each run, so one stateless instance serves every request.
+ */
 public final class Strategies {
-  private static final Map<String, TtsStrategy> BY_NAME = new LinkedHashMap<>();
-
-  static {
-    for (TtsStrategy s : List.of(new TruncateStrategy(false), new TruncateStrategy(true), new MajorityStrategy(),
-        new BestOfNStrategy())) {
-      BY_NAME.put(s.name(), s);
-    }
-  }
+  public static final Registry<Void, TtsStrategy> REGISTRY = registry();
 
   private Strategies() {}
 
   public static TtsStrategy get(String name) {
-    TtsStrategy s = BY_NAME.get(name);
-    if (s == null) {
-      throw new IllegalArgumentException("unknown TTS strategy '" + name + "' (known: "
-          + String.join(", ", BY_NAME.keySet()) + ")");
-    }
-    return s;
+    return REGISTRY.create(name, null);
   }
 
-  public static List<String> names() {
-    return List.copyOf(BY_NAME.keySet());
+  private static Registry<Void, TtsStrategy> registry() {
+    Registry<Void, TtsStrategy> r = new Registry<>("TTS strategy");
+    for (TtsStrategy s : List.of(new TruncateStrategy(false), new TruncateStrategy(true), new MajorityStrategy(),
+        new BestOfNStrategy())) {
+      r.register(s.name(), unused -> s);
+    }
+    return r;
   }
 
   /** The seed of sample j of a question: shared by every strategy, so all start from the same draws. */

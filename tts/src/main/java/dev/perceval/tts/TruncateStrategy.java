@@ -3,6 +3,7 @@ package dev.perceval.tts;
 import dev.perceval.policy.Rng;
 import dev.perceval.policy.sampling.Generation;
 import dev.perceval.policy.text.Tokenizer;
+import dev.perceval.policy.world.Reflections;
 import dev.perceval.policy.world.Task;
 import dev.perceval.prm.FlaggedClaim;
 import java.util.ArrayList;
@@ -27,6 +28,11 @@ final class TruncateStrategy implements TtsStrategy {
   @Override
   public String name() {
     return thinking ? "truncate-thinking" : "truncate";
+  }
+
+  @Override
+  public Needs needs() {
+    return new Needs(true, thinking ? Reflections.OPENING : List.of());
   }
 
   @Override

@@ -14,7 +14,27 @@ public interface TtsStrategy {
   /** What a strategy works with; {@code verifier} may be null for strategies that do not verify. */
   record Tools(TtsPolicy policy, Verifier verifier, Tokenizer tokenizer) {}
 
+  /**
+   * What a strategy needs beyond a policy, so that callers can refuse a request or skip a
+   * strategy before running it instead of knowing strategies by name.
+   *
+   * @param verifier whether it verifies responses
+   * @param words words it writes into a response itself, which the policy's vocabulary must hold
+   */
+  record Needs(boolean verifier, List<String> words) {
+    public Needs {
+      words = List.copyOf(words);
+    }
+
+    /** The needed words {@code tok} lacks, in order; empty when the policy can run the strategy. */
+    public List<String> wordsMissingFrom(Tokenizer tok) {
+      return words.stream().filter(w -> !tok.contains(w)).toList();
+    }
+  }
+
   String name();
+
+  Needs needs();
 
   List<TtsResult> run(List<Task> tasks, int k, long seed, Tools tools);
 

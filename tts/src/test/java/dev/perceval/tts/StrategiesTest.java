@@ -2,6 +2,7 @@ package dev.perceval.tts;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -199,6 +200,19 @@ class StrategiesTest {
     assertTrue(r.rounds().stream().anyMatch(x -> "9".equals(x.answer())), "the script offers a clean response");
     assertEquals("9", r.answer());
     assertEquals(4, r.budget().prmCalls());
+  }
+
+  @Test
+  void strategiesDeclareWhatTheyNeedSoCallersNeedNotKnowThemByName() {
+    assertEquals(List.of("truncate", "truncate-thinking", "majority", "best-of-n"), Strategies.REGISTRY.names());
+    assertFalse(Strategies.get("majority").needs().verifier());
+    for (String s : List.of("truncate", "truncate-thinking", "best-of-n")) {
+      assertTrue(Strategies.get(s).needs().verifier(), s);
+    }
+    Tokenizer small = Tokenizer.of(List.of("<think>", "</think>", "<answer>", "</answer>", "wait", ",", "the"));
+    assertEquals(List.of("let", "me", "look", "again"), Strategies.get("truncate-thinking").needs().wordsMissingFrom(small));
+    assertEquals(List.of(), Strategies.get("truncate-thinking").needs().wordsMissingFrom(TOK));
+    assertEquals(List.of(), Strategies.get("truncate").needs().wordsMissingFrom(small));
   }
 
   @Test

@@ -10,7 +10,6 @@ import dev.perceval.policy.world.World;
 import dev.perceval.prm.Verifier;
 import dev.perceval.prm.Verifiers;
 import dev.perceval.tts.LocalTtsPolicy;
-import dev.perceval.policy.world.Reflections;
 import dev.perceval.tts.Strategies;
 import dev.perceval.tts.TtsResult;
 import dev.perceval.tts.TtsStrategy;
@@ -106,12 +105,13 @@ final class TtsEvalCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Strategies whose needs the policy meets: truncate-thinking needs the reflection words. */
+  /** Registered strategies whose needs the policy meets (truncate-thinking writes reflection words). */
   private static List<String> runnable(ModelCheckpoint.Loaded p) {
     List<String> out = new ArrayList<>();
-    for (String s : Strategies.names()) {
-      if (s.equals("truncate-thinking") && !Reflections.OPENING.stream().allMatch(p.tokenizer()::contains)) {
-        System.out.println("truncate-thinking: skipped, the policy's vocabulary has no reflection words");
+    for (String s : Strategies.REGISTRY.names()) {
+      List<String> missing = Strategies.get(s).needs().wordsMissingFrom(p.tokenizer());
+      if (!missing.isEmpty()) {
+        System.out.println(s + ": skipped, the policy's vocabulary lacks words it writes: " + String.join(" ", missing));
         continue;
       }
       out.add(s);

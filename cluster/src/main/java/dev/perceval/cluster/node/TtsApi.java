@@ -13,6 +13,7 @@ import dev.perceval.policy.sampling.SamplingParams;
 import dev.perceval.policy.text.Tokenizer;
 import dev.perceval.prm.Verifiers;
 import dev.perceval.tts.Strategies;
+import dev.perceval.tts.TtsStrategy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -105,8 +106,9 @@ final class TtsApi {
       }
     }
     String strategy = root.path("strategy").asText(tts.getString("strategy"));
+    TtsStrategy chosen;
     try {
-      Strategies.get(strategy);
+      chosen = Strategies.get(strategy);
     } catch (IllegalArgumentException e) {
       throw new BadRequest(e.getMessage());
     }
@@ -123,7 +125,7 @@ final class TtsApi {
     SamplingParams params = SamplingParams.sample((float) root.path("temperature").asDouble(tts.getDouble("temperature")),
         (float) root.path("top_p").asDouble(tts.getDouble("top-p")), root.path("max_tokens").asInt(tts.getInt("max-new-tokens")));
     String verifier = root.path("verifier").asText(tts.getString("verifier"));
-    if (!strategy.equals("majority")) {
+    if (chosen.needs().verifier()) {
       if (Verifiers.isOracle(verifier)) {
         throw new BadRequest("the oracle verifier knows only generated tasks; " + strategy
             + " on an image needs a Perceval checkpoint as \"verifier\"");

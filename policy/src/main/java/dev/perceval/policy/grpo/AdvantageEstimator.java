@@ -1,40 +1,21 @@
 package dev.perceval.policy.grpo;
 
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.function.Function;
+import dev.perceval.policy.Registry;
 
 /**
  * Outcome advantages of one group of responses to the same prompt, registered by name as in
  * EasyR1 ({@code algorithm.adv_estimator}). Each estimator is a pure function of the group's
- * rewards; {@code normalizeByStd} is read only by estimators that scale.
+ * rewards, built from the spec's algorithm section: {@code normalize-by-std} is read only by
+ * estimators that scale.
  */
 public interface AdvantageEstimator {
   double[] advantages(double[] rewards);
 
-  /** Registered estimators by name. */
-  Map<String, Function<Boolean, AdvantageEstimator>> REGISTRY = registry();
-
-  static AdvantageEstimator byName(String name, boolean normalizeByStd) {
-    Function<Boolean, AdvantageEstimator> make = REGISTRY.get(name);
-    if (make == null) {
-      throw new IllegalArgumentException("unknown advantage estimator '" + name + "' (known: "
-          + String.join(", ", REGISTRY.keySet()) + ")");
-    }
-    return make.apply(normalizeByStd);
-  }
-
-  static List<String> names() {
-    return List.copyOf(REGISTRY.keySet());
-  }
-
-  private static Map<String, Function<Boolean, AdvantageEstimator>> registry() {
-    Map<String, Function<Boolean, AdvantageEstimator>> r = new TreeMap<>();
-    r.put("grpo", AdvantageEstimator::grpo);
-    r.put("rloo", normalize -> AdvantageEstimator::rloo);
-    return java.util.Collections.unmodifiableMap(r);
-  }
+  /** Estimators by the names {@code algorithm.estimator} takes. */
+  Registry<CampaignSpec.Algorithm, AdvantageEstimator> REGISTRY =
+      new Registry<CampaignSpec.Algorithm, AdvantageEstimator>("advantage estimator")
+          .register("grpo", algorithm -> grpo(algorithm.normalizeByStd()))
+          .register("rloo", algorithm -> AdvantageEstimator::rloo);
 
   /**
    * GRPO: {@code (R_i - mean) / (std + 1e-6)} with the sample standard deviation (N-1); without

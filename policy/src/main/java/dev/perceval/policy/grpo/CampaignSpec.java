@@ -27,7 +27,7 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
       boolean dynamicSampling, int maxRounds, boolean overlongPenalty, int overlongBuffer, double overlongFactor) {}
 
   public record Algorithm(String estimator, boolean normalizeByStd, double alpha, double zeroVarianceScale,
-      boolean contentTokensOnly) {
+      boolean contentTokensOnly, String tokenShaper) {
     public TokenAdvantages.Penalty penalty() {
       return new TokenAdvantages.Penalty(alpha, zeroVarianceScale, contentTokensOnly);
     }
@@ -124,14 +124,12 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
       throw new IllegalArgumentException("rollout.overlong-buffer (" + rollout.overlongBuffer()
           + ") must be below rollout.max-new-tokens (" + rollout.maxNewTokens() + ")");
     }
-    String estimator = c.getString("algorithm.estimator");
-    if (!AdvantageEstimator.names().contains(estimator)) {
-      throw new IllegalArgumentException("algorithm.estimator: unknown estimator '" + estimator + "' (known: "
-          + String.join(", ", AdvantageEstimator.names()) + ")");
-    }
-    Algorithm algorithm = new Algorithm(estimator, c.getBoolean("algorithm.normalize-by-std"),
+    Algorithm algorithm = new Algorithm(c.getString("algorithm.estimator"), c.getBoolean("algorithm.normalize-by-std"),
         nonNegativeDouble(c, "algorithm.alpha"), nonNegativeDouble(c, "algorithm.zero-variance-scale"),
-        c.getBoolean("algorithm.content-tokens-only"));
+        c.getBoolean("algorithm.content-tokens-only"), c.getString("algorithm.token-shaper"));
+    // Built once here so that a name no registry knows fails before any work starts.
+    named(c, "algorithm.estimator", name -> AdvantageEstimator.REGISTRY.create(name, algorithm));
+    named(c, "algorithm.token-shaper", name -> TokenShaper.REGISTRY.create(name, algorithm));
     float low = positiveFloat(c, "actor.clip-low");
     if (low >= 1) {
       throw bad("actor.clip-low", "must be below 1", low);
@@ -144,7 +142,7 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
         (float) nonNegativeDouble(c, "actor.weight-decay"), (float) nonNegativeDouble(c, "actor.grad-clip"),
         new PolicyLoss.Clip(low, positiveFloat(c, "actor.clip-high"), dual),
         named(c, "actor.loss-agg", LossAggregation::byName), (float) nonNegativeDouble(c, "actor.kl-coef"),
-        named(c, "actor.kl-estimator", KlEstimator::parse), positive(c, "actor.ppo-epochs"),
+        named(c, "actor.kl-estimator", KlEstimator::byName), positive(c, "actor.ppo-epochs"),
         positive(c, "actor.mini-batches"), positive(c, "actor.micro-batch"),
         c.getBoolean("actor.freeze-vision-tower"));
     Trainer trainer = new Trainer(nonNegative(c, "trainer.checkpoint-every"),

@@ -52,7 +52,7 @@ public final class GrpoLoop {
     this.samplers = samplers;
     this.verifiers = verifiers;
     this.learner = learner;
-    this.estimator = AdvantageEstimator.byName(spec.algorithm().estimator(), spec.algorithm().normalizeByStd());
+    this.estimator = AdvantageEstimator.REGISTRY.create(spec.algorithm().estimator(), spec.algorithm());
     this.functionWords = world.functionWords();
   }
 
@@ -215,7 +215,8 @@ public final class GrpoLoop {
     List<Learner.Sample> batch = new ArrayList<>(kept.size());
     int flaggedResponses = 0;
     long flaggedTokens = 0;
-    TokenAdvantages.Penalty penalty = penalise ? spec.algorithm().penalty() : TokenAdvantages.Penalty.none();
+    TokenShaper shaper = TokenShaper.REGISTRY.create(penalise ? spec.algorithm().tokenShaper() : TokenShaper.NONE,
+        spec.algorithm());
     for (int grp = 0; grp < keptRewards.size(); grp++) {
       double[] rewards = keptRewards.get(grp);
       double[] adv = estimator.advantages(rewards);
@@ -225,8 +226,7 @@ public final class GrpoLoop {
         List<TokenAdvantages.Span> spans = flagged == null ? List.of() : flagged.get(grp * g + j);
         flaggedResponses += spans.isEmpty() ? 0 : 1;
         flaggedTokens += countMasked(r.tokens().length, spans);
-        float[] tokenAdv = TokenAdvantages.of(adv[j], r.tokens().length, spans, functionWordMask(r.tokens()),
-            zeroStd, penalty);
+        float[] tokenAdv = shaper.shape(adv[j], r.tokens().length, spans, functionWordMask(r.tokens()), zeroStd);
         batch.add(new Learner.Sample(r.taskId(), r.tokens(), tokenAdv));
       }
     }

@@ -2,7 +2,7 @@ package dev.perceval.policy.grpo;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import java.util.List;
+import dev.perceval.policy.Registry;
 
 /**
  * Per-token estimators of KL(policy || reference) from the two log-probs of the sampled token
@@ -16,17 +16,14 @@ public enum KlEstimator {
   /** {@code exp(log ref - log p) - (log ref - log p) - 1}: unbiased and non-negative; clamped to [-10, 10] as in verl. */
   K3;
 
-  public static KlEstimator parse(String name) {
-    return switch (name) {
-      case "k1" -> K1;
-      case "k2" -> K2;
-      case "k3" -> K3;
-      default -> throw new IllegalArgumentException("unknown KL estimator '" + name + "' (known: " + names() + ")");
-    };
-  }
+  /** Estimators by the names {@code actor.kl-estimator} takes; an estimator has nothing to configure. */
+  public static final Registry<Void, KlEstimator> REGISTRY = new Registry<Void, KlEstimator>("KL estimator")
+      .register("k1", unused -> K1)
+      .register("k2", unused -> K2)
+      .register("k3", unused -> K3);
 
-  public static List<String> names() {
-    return List.of("k1", "k2", "k3");
+  public static KlEstimator byName(String name) {
+    return REGISTRY.create(name, null);
   }
 
   public NDArray apply(NDArray logp, NDArray refLogp) {

@@ -3,9 +3,7 @@ package dev.perceval.policy.grpo;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
+import dev.perceval.policy.Registry;
 
 /**
  * How per-token losses become one number, registered by name (verl's {@code loss_agg_mode}).
@@ -27,13 +25,8 @@ public enum LossAggregation {
   /** {@code w = 1 / (N * H)}: token sum over a constant horizon H, mean over sequences (Dr. GRPO). */
   SEQ_MEAN_TOKEN_SUM_NORM("seq-mean-token-sum-norm");
 
-  private static final Map<String, LossAggregation> BY_NAME = new TreeMap<>();
-
-  static {
-    for (LossAggregation a : values()) {
-      BY_NAME.put(a.label, a);
-    }
-  }
+  /** Modes by the names {@code actor.loss-agg} takes; a mode has nothing to configure. */
+  public static final Registry<Void, LossAggregation> REGISTRY = registry();
 
   private final String label;
 
@@ -46,16 +39,15 @@ public enum LossAggregation {
   }
 
   public static LossAggregation byName(String name) {
-    LossAggregation a = BY_NAME.get(name);
-    if (a == null) {
-      throw new IllegalArgumentException("unknown loss aggregation '" + name + "' (known: "
-          + String.join(", ", BY_NAME.keySet()) + ")");
-    }
-    return a;
+    return REGISTRY.create(name, null);
   }
 
-  public static List<String> names() {
-    return List.copyOf(BY_NAME.keySet());
+  private static Registry<Void, LossAggregation> registry() {
+    Registry<Void, LossAggregation> r = new Registry<>("loss aggregation");
+    for (LossAggregation a : values()) {
+      r.register(a.label, unused -> a);
+    }
+    return r;
   }
 
   /** Counts of the whole update batch: valid tokens, sequences, and the horizon (max new tokens). */

@@ -10,39 +10,44 @@ import org.junit.jupiter.api.Test;
 class AdvantagesTest {
   private static final double EPS = 1e-6;
 
+  private static AdvantageEstimator estimator(String name, boolean normalizeByStd) {
+    return AdvantageEstimator.REGISTRY.create(name, new CampaignSpec.Algorithm(name, normalizeByStd, 0, 0, false,
+        TokenShaper.NONE));
+  }
+
   @Test
   void grpoDividesByTheSampleStandardDeviation() {
     // mean 0.5; sample std sqrt((4 * 0.25) / 3) = 0.57735
     double a = 0.5 / (Math.sqrt(1.0 / 3) + 1e-6);
     assertArrayEquals(new double[] {a, -a, -a, a},
-        AdvantageEstimator.byName("grpo", true).advantages(new double[] {1, 0, 0, 1}), EPS);
+        estimator("grpo", true).advantages(new double[] {1, 0, 0, 1}), EPS);
     // mean 0.25, std sqrt((0.5625 + 3 * 0.0625) / 3) = 0.5
     assertArrayEquals(new double[] {0.75 / (0.5 + 1e-6), -0.25 / (0.5 + 1e-6), -0.25 / (0.5 + 1e-6), -0.25 / (0.5 + 1e-6)},
-        AdvantageEstimator.byName("grpo", true).advantages(new double[] {1, 0, 0, 0}), EPS);
+        estimator("grpo", true).advantages(new double[] {1, 0, 0, 0}), EPS);
   }
 
   @Test
   void drGrpoOnlyCentres() {
     assertArrayEquals(new double[] {0.75, -0.25, -0.25, -0.25},
-        AdvantageEstimator.byName("grpo", false).advantages(new double[] {1, 0, 0, 0}), EPS);
+        estimator("grpo", false).advantages(new double[] {1, 0, 0, 0}), EPS);
   }
 
   @Test
   void zeroVarianceAndSingletonGroupsHaveNoAdvantage() {
-    assertArrayEquals(new double[] {0, 0, 0}, AdvantageEstimator.byName("grpo", true).advantages(new double[] {1, 1, 1}), EPS);
-    assertArrayEquals(new double[] {0}, AdvantageEstimator.byName("grpo", true).advantages(new double[] {1}), EPS);
-    assertArrayEquals(new double[] {0}, AdvantageEstimator.byName("rloo", true).advantages(new double[] {1}), EPS);
+    assertArrayEquals(new double[] {0, 0, 0}, estimator("grpo", true).advantages(new double[] {1, 1, 1}), EPS);
+    assertArrayEquals(new double[] {0}, estimator("grpo", true).advantages(new double[] {1}), EPS);
+    assertArrayEquals(new double[] {0}, estimator("rloo", true).advantages(new double[] {1}), EPS);
   }
 
   @Test
   void rlooUsesTheOthersMean() {
     assertArrayEquals(new double[] {1, -1.0 / 3, -1.0 / 3, -1.0 / 3},
-        AdvantageEstimator.byName("rloo", true).advantages(new double[] {1, 0, 0, 0}), EPS);
+        estimator("rloo", true).advantages(new double[] {1, 0, 0, 0}), EPS);
   }
 
   @Test
   void unknownEstimatorNamesTheKnownOnes() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AdvantageEstimator.byName("ppo", true));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> estimator("ppo", true));
     assertEquals("unknown advantage estimator 'ppo' (known: grpo, rloo)", e.getMessage());
   }
 

@@ -153,6 +153,16 @@ class GrpoLoopTest {
     }
   }
 
+  @Test
+  void theSpecsTokenShaperShapesTheStep() {
+    // A zero-variance scale so the penalty bites even when the untrained policy's groups all tie.
+    String penalty = "algorithm { alpha = 0.1, zero-variance-scale = 1.0 }, ";
+    Map<String, Double> perceval = run(spec(penalty), 1).get(0);
+    Map<String, Double> none = run(spec(penalty + "algorithm.token-shaper = none"), 1).get(0);
+    assertEquals(run(spec("algorithm.alpha = 0"), 1).get(0), none, "none is outcome-only GRPO, flags only measured");
+    assertNotEquals(perceval.get("actor/pg_loss"), none.get("actor/pg_loss"));
+  }
+
   /** Even task indices: every sample right (no reward variance). Odd: right and wrong alternate. */
   private static SamplerPool scripted(long[] version) {
     return new SamplerPool() {

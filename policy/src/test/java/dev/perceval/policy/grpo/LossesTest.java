@@ -79,8 +79,8 @@ class LossesTest {
     assertEquals(0.5 * d * d, KlEstimator.K2.apply(p, q).getFloat(0, 0), 1e-6);
     assertEquals(Math.exp(-d) + d - 1, KlEstimator.K3.apply(p, q).getFloat(0, 0), 1e-6);
     assertEquals(0, KlEstimator.K3.apply(p, p).getFloat(0, 0), 1e-7);
-    assertEquals(KlEstimator.K3, KlEstimator.parse("k3"));
-    assertThrows(IllegalArgumentException.class, () -> KlEstimator.parse("kl"));
+    assertEquals(KlEstimator.K3, KlEstimator.byName("k3"));
+    assertThrows(IllegalArgumentException.class, () -> KlEstimator.byName("kl"));
   }
 
   /** Two sequences of lengths 2 and 3 (padded to 3) with per-token losses 1..5. */
