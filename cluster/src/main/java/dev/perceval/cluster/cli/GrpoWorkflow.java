@@ -1,5 +1,6 @@
 package dev.perceval.cluster.cli;
 
+import dev.perceval.policy.RunListener;
 import dev.perceval.policy.grpo.CampaignSpec;
 import dev.perceval.policy.grpo.GrpoLoop;
 import dev.perceval.policy.grpo.LocalLearner;
@@ -23,16 +24,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import me.tongfei.progressbar.ProgressBar;
 
 /** A GRPO campaign in this process: the loop's in-process sampler, verifier and learner. */
 final class GrpoWorkflow {
   private GrpoWorkflow() {}
 
-  /** What the run ended with: the last held-out evaluation and where the outputs are. */
-  record Outcome(Map<String, Double> firstEval, Map<String, Double> lastEval, Path out) {}
-
-  static Outcome run(Context ctx, CampaignSpec spec, boolean resume, PrintStream log) throws IOException {
+  static void run(Context ctx, CampaignSpec spec, boolean resume, PrintStream log) throws IOException {
     Path out = spec.outDir();
     Path start = Path.of(spec.policy());
     Path latest = resume ? new StepCheckpoints(out.resolve("checkpoints")).latest() : null;
@@ -52,40 +49,50 @@ final class GrpoWorkflow {
           learner.version(), learner::weights);
       VerifierPool verifiers = verifier == null ? null : new LocalVerifierPool(verifier.verifier(), world::task);
       GrpoLoop loop = new GrpoLoop(spec, world, tok, world::task, samplers, verifiers, learner);
-      return drive(loop, spec, learner.version(), out, log);
+      drive(loop, spec, learner.version(), out, log);
     }
   }
 
-  private static Outcome drive(GrpoLoop loop, CampaignSpec spec, long from, Path out, PrintStream log)
+  private static void drive(GrpoLoop loop, CampaignSpec spec, long from, Path out, PrintStream log)
       throws IOException {
     log.printf(Locale.ROOT, "train %s: %s world, steps %d..%d, %d prompts x %d samples, alpha %.3g, verifier %s%n",
         spec.name(), spec.data().world(), from, spec.steps(), spec.promptsPerStep(), spec.groupSize(),
         spec.algorithm().alpha(), spec.verifier().isBlank() ? "none" : spec.verifier());
-    GrpoLoop.Outcome o;
-    try (ProgressBar bar = Progress.bar("grpo", spec.steps())) {
-      bar.stepTo(from);
-      o = loop.run(from, new GrpoLoop.Listener() {
-        @Override
-        public void evaluated(long step, Map<String, Double> eval) {
-          if (step == 0) {
-            report(log, step, eval);
-          }
-        }
+    ConsoleListener console = new ConsoleListener(log);
+    // The bar opens with the first step, so the starting policy's evaluation prints on its own line.
+    var listener = new GrpoLoop.Listener() {
+      RunListener.Phase bar;
 
-        @Override
-        public void stepped(long step, Map<String, Double> metrics, String checkpoint) {
-          bar.step();
-          bar.setExtraMessage(String.format(Locale.ROOT, " reward %.3f flagged %.2f",
-              metrics.get("reward/mean"), metrics.get("perceval/flagged_rate")));
+      @Override
+      public void evaluated(long step, Map<String, Double> eval) {
+        if (step == 0) {
+          report(log, step, eval);
         }
-      });
+      }
+
+      @Override
+      public void stepped(long step, Map<String, Double> metrics, String checkpoint) {
+        if (bar == null) {
+          bar = console.phase("grpo", spec.steps());
+          bar.advance(step - 1, null);
+        }
+        bar.advance(1, String.format(Locale.ROOT, "reward %.3f flagged %.2f",
+            metrics.get("reward/mean"), metrics.get("perceval/flagged_rate")));
+      }
+    };
+    GrpoLoop.Outcome o;
+    try {
+      o = loop.run(from, listener);
+    } finally {
+      if (listener.bar != null) {
+        listener.bar.close();
+      }
     }
     if (!o.lastEval().isEmpty()) {
       report(log, spec.steps(), o.lastEval());
     }
     plot(out, spec.name());
     log.printf(Locale.ROOT, "train %s: done; %s/{metrics.csv, eval.csv, curves.png, checkpoints/}%n", spec.name(), out);
-    return new Outcome(o.firstEval().isEmpty() ? null : o.firstEval(), o.lastEval().isEmpty() ? null : o.lastEval(), out);
   }
 
   /** curves.png from the campaign's metrics.csv and eval.csv. */
