@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 
 /**
- * Runs one campaign's steps on its own thread: the GRPO loop with actor-backed pools and a
+ * Runs one campaign's steps on its own thread: the GRPO loop with actor-backed worker groups and a
  * listener that journals every step (with the checkpoint written after it, if any) before the
  * next one starts. A campaign resumes from its last journaled checkpoint; steps journaled after
  * it are run again, to the same numbers, and not journaled twice.
@@ -71,26 +71,26 @@ public final class CampaignRunner implements Runnable {
     Duration timeout = system.settings().config().getDuration("perceval.actors.learner-timeout");
     phase = "waiting for a learner";
     ActorRef<LearnerActor.Command> learnerRef = workers.learners().first();
-    ActorPools.RemoteLearner learner = new ActorPools.RemoteLearner(system, learnerRef, timeout);
+    ActorGroups.RemoteLearner learner = new ActorGroups.RemoteLearner(system, learnerRef, timeout);
     // The learner restores the journaled checkpoint, which may lie before the last journaled step
     // (checkpoints come every trainer.checkpoint-every steps): the steps after it are run again.
     long from = learner.start(spec.render(), resumeFrom);
     if (from > journaled) {
       throw new IllegalStateException("the learner resumed at step " + from + ", after the journal's " + journaled);
     }
-    ModelSource.Campaign campaign = ModelSource.Campaign.of(id, spec);
+    ModelSource.Models models = ModelSource.Models.of(id, spec);
     ModelCheckpoint.Header policy = source.header(spec.policy(), "policy");
     Tokenizer tok = policy.tokenizer();
     World world = source.world(spec.data().world(), policy.imageSize(), spec.data().families());
     policy.requireVocabulary(world);
-    ActorPools.Samplers samplers = new ActorPools.Samplers(workers.samplers(), campaign, learnerRef,
+    ActorGroups.Samplers samplers = new ActorGroups.Samplers(workers.samplers(), models, learnerRef,
         WeightsSource.initial());
     if (from > 0) {
       samplers.sync(learner.publish());
     }
     boolean penalise = spec.data().perception() && !spec.verifier().isBlank();
     GrpoLoop loop = new GrpoLoop(spec, world, tok, world::task, samplers,
-        penalise ? new ActorPools.Verifiers(workers.verifiers(), campaign) : null, learner);
+        penalise ? new ActorGroups.Verifiers(workers.verifiers(), models) : null, learner);
     int redispatchedBefore = redispatched();
     phase = from == 0 && spec.trainer().evalN() > 0 ? "evaluating the starting policy" : "step " + (from + 1);
     loop.run(from, new GrpoLoop.Listener() {

@@ -19,11 +19,16 @@ import java.util.concurrent.ConcurrentHashMap;
 public record ModelSource(Device device, Path cacheDir) {
   private static final Map<String, World> WORLDS = new ConcurrentHashMap<>();
 
-  /** Where a campaign's models and tasks come from; every node resolves the same paths. */
-  public record Campaign(String id, String policy, String verifier, String world, List<String> families,
+  /**
+   * The models a campaign or a TTS session works with, and the world of its tasks; every node
+   * resolves the same paths. Workers keep one set loaded and reload when another is named.
+   *
+   * @param id the campaign's id, or the TTS session's
+   */
+  public record Models(String id, String policy, String verifier, String world, List<String> families,
       int microBatch) implements CborSerializable {
-    public static Campaign of(String id, dev.perceval.policy.grpo.CampaignSpec spec) {
-      return new Campaign(id, spec.policy(), spec.verifier(), spec.data().world(), spec.data().families(),
+    public static Models of(String id, dev.perceval.policy.grpo.CampaignSpec spec) {
+      return new Models(id, spec.policy(), spec.verifier(), spec.data().world(), spec.data().families(),
           spec.rollout().microBatch());
     }
   }

@@ -7,10 +7,9 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.StashBuffer;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.actor.typed.receptionist.ServiceKey;
-import dev.perceval.policy.grpo.LocalSamplerPool;
+import dev.perceval.policy.grpo.LocalSamplerGroup;
 import dev.perceval.policy.grpo.Rollout;
 import dev.perceval.policy.io.ModelCheckpoint;
-import dev.perceval.policy.model.TinyVlm;
 import dev.perceval.policy.model.Torch;
 import dev.perceval.policy.sampling.Generation;
 import dev.perceval.policy.sampling.Sampler;
@@ -27,7 +26,7 @@ import java.util.List;
  * from the learner, checks their sha-256 and loads them, stashing requests meanwhile.
  *
  * <pre>
- *   idle --Sample/LoadWeights(campaign c, v)--> [load c's checkpoint] --v > 0--> fetching --> ready(c, v)
+ *   idle --Sample/LoadWeights(models c, v)--> [load c's checkpoint] --v > 0--> fetching --> ready(c, v)
  * </pre>
  */
 public final class SamplerActor {
@@ -40,9 +39,9 @@ public final class SamplerActor {
 
   public interface Command extends CborSerializable {}
 
-  /** A request that needs the campaign's replica at a given weights version. */
+  /** A request that needs a replica of the named policy at a given weights version. */
   public sealed interface NeedsWeights extends Command {
-    ModelSource.Campaign campaign();
+    ModelSource.Models models();
 
     WeightsSource weights();
 
@@ -51,7 +50,7 @@ public final class SamplerActor {
   }
 
   /** G rollouts of each prompt with the weights {@code weights} names (version 0: the checkpoint itself). */
-  public record Sample(ModelSource.Campaign campaign, WeightsSource weights, List<TaskId> prompts, int groupSize,
+  public record Sample(ModelSource.Models models, WeightsSource weights, List<TaskId> prompts, int groupSize,
       long seed, SamplingParams params, ActorRef<Sampled> replyTo) implements NeedsWeights {
     @Override
     public void fail(long version, String sampler, String error) {
@@ -68,7 +67,7 @@ public final class SamplerActor {
    * decodes from {@code prompt + prefixes[r]} with {@code seeds[r]}. The image travels as float32
    * little-endian bytes ({@link ImageBytes}); the generations hold only the new tokens.
    */
-  public record Continue(ModelSource.Campaign campaign, WeightsSource weights, byte[] image, int[] prompt,
+  public record Continue(ModelSource.Models models, WeightsSource weights, byte[] image, int[] prompt,
       List<int[]> prefixes, long[] seeds, SamplingParams params, ActorRef<Continued> replyTo) implements NeedsWeights {
     @Override
     public void fail(long version, String sampler, String error) {
@@ -80,7 +79,7 @@ public final class SamplerActor {
       implements WorkerGroup.Reply {}
 
   /** Fetch and load a version ahead of sampling. */
-  public record LoadWeights(ModelSource.Campaign campaign, WeightsSource weights, ActorRef<WeightsLoaded> replyTo)
+  public record LoadWeights(ModelSource.Models models, WeightsSource weights, ActorRef<WeightsLoaded> replyTo)
       implements NeedsWeights {
     @Override
     public void fail(long version, String sampler, String error) {
@@ -105,7 +104,7 @@ public final class SamplerActor {
   private final StashBuffer<Command> stash;
   private final ModelSource source;
   private final String name;
-  private ModelSource.Campaign campaign;
+  private ModelSource.Models models;
   private ModelCheckpoint.Loaded loaded;
   private World world;
   private long version = -1;
@@ -131,7 +130,7 @@ public final class SamplerActor {
    * same one after answering {@code r} with an error, or fetching with {@code r} stashed.
    */
   private Behavior<Command> notReady(NeedsWeights r) {
-    String error = prepare(r.campaign(), r.weights().version());
+    String error = prepare(r.models(), r.weights().version());
     if (error != null) {
       r.fail(version, name, error);
       return Behaviors.same();
@@ -151,7 +150,7 @@ public final class SamplerActor {
     try {
       Torch.noGrad();
       Tokenizer tok = loaded.tokenizer();
-      List<Rollout> out = LocalSamplerPool.sample(loaded.model(), tok, world::task, campaign.microBatch(), version, s.prompts(),
+      List<Rollout> out = LocalSamplerGroup.sample(loaded.model(), tok, world::task, models.microBatch(), version, s.prompts(),
           s.groupSize(), s.seed(), s.params());
       s.replyTo().tell(new Sampled(out, version, name, null));
     } catch (RuntimeException e) {
@@ -197,23 +196,23 @@ public final class SamplerActor {
   }
 
   /**
-   * Loads the campaign's checkpoint when the campaign changes, or when version 0 is asked for
+   * Loads the policy checkpoint when the named models change, or when version 0 is asked for
    * again (a campaign resumed before its first checkpoint starts over from it); returns an error
    * or null.
    */
-  private String prepare(ModelSource.Campaign c, long wanted) {
-    if (c.equals(campaign) && (wanted != 0 || version == 0)) {
+  private String prepare(ModelSource.Models c, long wanted) {
+    if (c.equals(models) && (wanted != 0 || version == 0)) {
       return null;
     }
     try {
       close();
       loaded = source.load(c.policy(), "policy");
       world = source.world(c.world(), loaded.model().config().imageSize(), c.families());
-      campaign = c;
+      models = c;
       version = 0;
       return null;
     } catch (RuntimeException e) {
-      campaign = null;
+      models = null;
       return WorkerGroup.describe(e);
     }
   }

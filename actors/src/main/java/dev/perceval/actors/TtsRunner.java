@@ -67,7 +67,7 @@ public final class TtsRunner {
       Task task = request.taskId() != null ? world.task(TaskId.parse(request.taskId()))
           : new Task("user", world.name(), null, request.question(), null, null, List.of(),
               ImageBytes.pixels(request.image(), imageSize), imageSize);
-      ModelSource.Campaign model = new ModelSource.Campaign("tts", request.policy(), request.verifier(),
+      ModelSource.Models models = new ModelSource.Models("tts", request.policy(), request.verifier(),
           request.world(), List.of(), 64);
       byte[] image = ImageBytes.encode(task.image());
       int[] prompt = tok.prompt(task.question());
@@ -77,7 +77,7 @@ public final class TtsRunner {
           TtsSession.Call c = next();
           if (c == null) {
             SamplerActor.Continued r = workers.samplers().<List<Row>, SamplerActor.Continued>dispatch(List.of(rows), (shard, replyTo) ->
-                new SamplerActor.Continue(model, WeightsSource.initial(), image, prompt,
+                new SamplerActor.Continue(models, WeightsSource.initial(), image, prompt,
                     shard.stream().map(Row::prefix).toList(), shard.stream().mapToLong(Row::seed).toArray(),
                     request.params(), replyTo)).get(0);
             c = record(new TtsSession.Call(r.generations(), null));
@@ -94,7 +94,7 @@ public final class TtsRunner {
         TtsSession.Call c = next();
         if (c == null) {
           VerifierActor.Checked r = workers.verifiers().<List<int[]>, VerifierActor.Checked>dispatch(List.of(responses), (shard, replyTo) ->
-              new VerifierActor.Check(model, request.taskId(), request.taskId() == null ? image : null,
+              new VerifierActor.Check(models, request.taskId(), request.taskId() == null ? image : null,
                   task.question(), shard, replyTo)).get(0);
           c = record(new TtsSession.Call(null, r.flagged()));
         }

@@ -14,21 +14,21 @@ import dev.perceval.policy.world.Task;
 import dev.perceval.policy.world.TaskId;
 import dev.perceval.policy.world.World;
 import dev.perceval.prm.FlaggedClaim;
-import dev.perceval.prm.LocalVerifierPool;
+import dev.perceval.prm.LocalVerifierGroup;
 import dev.perceval.prm.Verifiers;
 import java.util.List;
 
 /**
  * A Perceval verifier pinned to one device. {@link Verify} returns, per rollout, the token spans
  * of the claims that contradict the image: the token-penalty messages the advantages are built
- * from. The campaign names a verifier checkpoint, or the scene-truth oracle ({@link Verifiers}).
+ * from. The models name a verifier checkpoint, or the scene-truth oracle ({@link Verifiers}).
  */
 public final class VerifierActor {
   public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "perceval-verifier");
 
   public interface Command extends CborSerializable {}
 
-  public record Verify(ModelSource.Campaign campaign, List<Rollout> rollouts, ActorRef<Verified> replyTo)
+  public record Verify(ModelSource.Models models, List<Rollout> rollouts, ActorRef<Verified> replyTo)
       implements Command {}
 
   public record Verified(List<List<TokenAdvantages.Span>> spans, String verifier, String error)
@@ -38,7 +38,7 @@ public final class VerifierActor {
    * Flag the claims of responses to one question (test-time scaling). The question is a world
    * task when {@code taskId} is set, else the given image (float32 bytes) and question.
    */
-  public record Check(ModelSource.Campaign campaign, String taskId, byte[] image, String question,
+  public record Check(ModelSource.Models models, String taskId, byte[] image, String question,
       List<int[]> responses, ActorRef<Checked> replyTo) implements Command {}
 
   public record Checked(List<List<FlaggedClaim>> flagged, String verifier, String error) implements WorkerGroup.Reply {}
@@ -52,9 +52,9 @@ public final class VerifierActor {
 
   private final ModelSource source;
   private final String name;
-  private ModelSource.Campaign campaign;
+  private ModelSource.Models models;
   private Verifiers.Opened opened;
-  private LocalVerifierPool verifier;
+  private LocalVerifierGroup verifier;
   private World world;
 
   private VerifierActor(ModelSource source, String name) {
@@ -66,7 +66,7 @@ public final class VerifierActor {
     return Behaviors.receive(Command.class)
         .onMessage(Verify.class, v -> {
           try {
-            prepare(v.campaign());
+            prepare(v.models());
             Torch.noGrad();
             v.replyTo().tell(new Verified(verifier.verify(v.rollouts()), name, null));
           } catch (RuntimeException e) {
@@ -76,7 +76,7 @@ public final class VerifierActor {
         })
         .onMessage(Check.class, c -> {
           try {
-            prepare(c.campaign());
+            prepare(c.models());
             Torch.noGrad();
             Task task = c.taskId() != null ? world.task(TaskId.parse(c.taskId())) : userTask(c.image(), c.question());
             List<Task> tasks = java.util.Collections.nCopies(c.responses().size(), task);
@@ -93,19 +93,19 @@ public final class VerifierActor {
         .build();
   }
 
-  private void prepare(ModelSource.Campaign c) {
-    if (c.equals(campaign)) {
+  private void prepare(ModelSource.Models c) {
+    if (c.equals(models)) {
       return;
     }
     release();
     if (c.verifier() == null || c.verifier().isBlank()) {
-      throw new IllegalArgumentException("campaign " + c.id() + " has no verifier");
+      throw new IllegalArgumentException(c.id() + " names no verifier");
     }
     ModelCheckpoint.Header policy = source.header(c.policy(), "policy");
     world = source.world(c.world(), policy.imageSize(), c.families());
     opened = source.verifier(c.verifier(), world, policy.tokenizer(), c.microBatch());
-    verifier = new LocalVerifierPool(opened.verifier(), world::task);
-    campaign = c;
+    verifier = new LocalVerifierGroup(opened.verifier(), world::task);
+    models = c;
   }
 
   private Task userTask(byte[] image, String question) {
@@ -119,6 +119,6 @@ public final class VerifierActor {
       opened = null;
     }
     verifier = null;
-    campaign = null;
+    models = null;
   }
 }

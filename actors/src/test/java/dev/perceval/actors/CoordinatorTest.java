@@ -147,7 +147,7 @@ class CoordinatorTest {
   void checkpointsFollowTheSpecLikeTheInProcessRunAndAResumeRunsTheStepsAfterTheLastOneAgain() throws Exception {
     String extra = "steps = 12, trainer { eval-n = 8, eval-every = 0, checkpoint-every = 5, keep-checkpoints = 2 }";
     CampaignSpec local = CampaignSpec.parse(Fixtures.spec(policy, dir.resolve("cadence-local"), extra));
-    ActorPoolsTest.inProcess(policy, local, ModelSourceWorlds.of(local, policy), loop -> loop.run(0, new GrpoLoop.Listener() {}));
+    ActorGroupsTest.inProcess(policy, local, ModelSourceWorlds.of(local, policy), loop -> loop.run(0, new GrpoLoop.Listener() {}));
 
     Path out = dir.resolve("cadence-actors");
     ActorRef<Coordinator.Command> first = coordinator("coordinator-cadence-a");

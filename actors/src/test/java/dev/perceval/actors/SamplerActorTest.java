@@ -53,7 +53,7 @@ class SamplerActorTest {
     List<int[]> prefixes = List.of(new int[0],
         java.util.Arrays.copyOf(local.tokenizer().encode(task.goldResponse()), 4));
     SamplingParams params = SamplingParams.sample(1f, 1f, 12);
-    ModelSource.Campaign model = new ModelSource.Campaign("tts", policy.toString(), "", "shapes", List.of(), 8);
+    ModelSource.Models model = new ModelSource.Models("tts", policy.toString(), "", "shapes", List.of(), 8);
     ActorRef<SamplerActor.Command> sampler = kit.spawn(SamplerActor.create(new ModelSource(Device.cpu(), dir), "cpu"));
     TestProbe<SamplerActor.Continued> probe = kit.createTestProbe();
     sampler.tell(new SamplerActor.Continue(model, WeightsSource.initial(), ImageBytes.encode(task.image()), prompt,

@@ -94,20 +94,20 @@ class SerializationTest {
   void messagesSurviveARoundTrip() {
     TestProbe<Object> probe = kit.createTestProbe();
     TaskId id = new TaskId("digits", Split.HELDOUT, 7, 3);
-    ModelSource.Campaign campaign = new ModelSource.Campaign("c1", "runs/p", "oracle", "digits", List.of("sum"), 32);
+    ModelSource.Models models = new ModelSource.Models("c1", "runs/p", "oracle", "digits", List.of("sum"), 32);
     WeightsSource w = new WeightsSource(4, "ab12", 1234, probe.getRef().unsafeUpcast());
     Rollout r = new Rollout(id, new int[] {2, 5, 7}, new float[] {-0.1f, -2f, -0.5f}, true, 4);
     List<Object> messages = List.of(
-        new SamplerActor.Sample(campaign, w, List.of(id), 8, 99L, SamplingParams.sample(1f, 0.9f, 64),
+        new SamplerActor.Sample(models, w, List.of(id), 8, 99L, SamplingParams.sample(1f, 0.9f, 64),
             probe.getRef().unsafeUpcast()),
         new SamplerActor.Sampled(List.of(r), 4, "sampler-cpu", null),
-        new SamplerActor.Continue(campaign, w, ImageBytes.encode(new float[] {0.25f, 1f}), new int[] {1, 4},
+        new SamplerActor.Continue(models, w, ImageBytes.encode(new float[] {0.25f, 1f}), new int[] {1, 4},
             List.of(new int[] {7}, new int[0]), new long[] {5L, 6L}, SamplingParams.greedy(8), probe.getRef().unsafeUpcast()),
         new SamplerActor.Continued(List.of(new dev.perceval.policy.sampling.Generation(new int[] {3}, new float[] {-0.2f},
             true)), 0, "s", null),
-        new SamplerActor.LoadWeights(campaign, w, probe.getRef().unsafeUpcast()),
+        new SamplerActor.LoadWeights(models, w, probe.getRef().unsafeUpcast()),
         new SamplerActor.WeightsLoaded(4, "s", "boom"),
-        new VerifierActor.Verify(campaign, List.of(r), probe.getRef().unsafeUpcast()),
+        new VerifierActor.Verify(models, List.of(r), probe.getRef().unsafeUpcast()),
         new VerifierActor.Verified(List.of(List.of(new TokenAdvantages.Span(0, 2))), "v", null),
         new LearnerActor.Start("steps = 2", null, "session", probe.getRef().unsafeUpcast()),
         new LearnerActor.Train("session", 3, List.of(new Learner.Sample(id, new int[] {1, 2}, new float[] {0.5f, -1f})),
@@ -123,7 +123,7 @@ class SerializationTest {
         new Coordinator.StepDone("c1", 2, Map.of("acc", 0.5), "runs/x/step-2", probe.getRef().unsafeUpcast()),
         new Coordinator.StatusReply(new CampaignState.Campaign("c1", "{}", CampaignState.Status.RUNNING, 2,
             Map.of("acc", 0.5), "ck", null), "step 3 of 4"),
-        new VerifierActor.Check(campaign, null, ImageBytes.encode(new float[] {0.5f}), "what ?", List.of(new int[] {4}),
+        new VerifierActor.Check(models, null, ImageBytes.encode(new float[] {0.5f}), "what ?", List.of(new int[] {4}),
             probe.getRef().unsafeUpcast()),
         new VerifierActor.Checked(List.of(List.of(new dev.perceval.prm.FlaggedClaim("red 3 at top left", 1, 5, 0.8,
             null))), "v", null),

@@ -61,7 +61,7 @@ final class ClusterBench implements Callable<Integer> {
     PrintStream log = System.out;
     Map<String, Measured> results = new LinkedHashMap<>();
 
-    log.println("[1/4] in-process: the GRPO controller over local pools");
+    log.println("[1/4] in-process: the GRPO controller over local worker groups");
     Path inProcess = out.resolve("in-process").toAbsolutePath();
     GrpoWorkflow.run(ctx, CampaignSpec.parse(spec + ", out = \"" + inProcess + "\""), false, quiet());
     results.put("in-process", measure(inProcess, List.of()));

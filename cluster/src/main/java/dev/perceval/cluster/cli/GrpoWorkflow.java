@@ -4,8 +4,8 @@ import dev.perceval.policy.RunListener;
 import dev.perceval.policy.grpo.CampaignSpec;
 import dev.perceval.policy.grpo.GrpoLoop;
 import dev.perceval.policy.grpo.LocalLearner;
-import dev.perceval.policy.grpo.LocalSamplerPool;
-import dev.perceval.policy.grpo.VerifierPool;
+import dev.perceval.policy.grpo.LocalSamplerGroup;
+import dev.perceval.policy.grpo.VerifierGroup;
 import dev.perceval.policy.io.StepCheckpoints;
 import dev.perceval.policy.io.ModelCheckpoint;
 import dev.perceval.policy.model.TinyVlm;
@@ -13,7 +13,7 @@ import dev.perceval.policy.text.Tokenizer;
 import dev.perceval.policy.world.World;
 import dev.perceval.policy.world.WorldConfig;
 import dev.perceval.policy.world.Worlds;
-import dev.perceval.prm.LocalVerifierPool;
+import dev.perceval.prm.LocalVerifierGroup;
 import dev.perceval.prm.Verifiers;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -45,9 +45,9 @@ final class GrpoWorkflow {
       // Only now that every input has loaded: a bad spec leaves no directory behind.
       Files.createDirectories(out.resolve("checkpoints"));
       Files.writeString(out.resolve("spec.json"), spec.render());
-      LocalSamplerPool samplers = new LocalSamplerPool(replica, tok, world::task, spec.rollout().microBatch(),
+      LocalSamplerGroup samplers = new LocalSamplerGroup(replica, tok, world::task, spec.rollout().microBatch(),
           learner.version(), learner::weights);
-      VerifierPool verifiers = verifier == null ? null : new LocalVerifierPool(verifier.verifier(), world::task);
+      VerifierGroup verifiers = verifier == null ? null : new LocalVerifierGroup(verifier.verifier(), world::task);
       GrpoLoop loop = new GrpoLoop(spec, world, tok, world::task, samplers, verifiers, learner);
       drive(loop, spec, learner.version(), out, log);
     }

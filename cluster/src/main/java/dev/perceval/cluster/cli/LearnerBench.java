@@ -72,7 +72,7 @@ final class LearnerBench implements Callable<Integer> {
     long seq = shape.imageTokens() + Math.round(promptTokens / (double) batch) + tokens;
     // Forwards per step: reference log-probs, the training pass (backward ~ 2x forward), and old
     // log-probs only when a step makes several updates.
-    int forwards = LocalLearner.recomputesOldLogProbs(spec.actor()) ? 5 : 4;
+    int forwards = LocalLearner.recomputesOldLogProbs(spec.update()) ? 5 : 4;
     double flops = forwards * forwardFlops(shape, seq) * batch;
     Path tmp = Files.createTempDirectory("perceval-bench");
     try (TinyVlm policy = new TinyVlm(shape, ctx.device, s.seed()); TinyVlm ref = new TinyVlm(shape, ctx.device, s.seed());

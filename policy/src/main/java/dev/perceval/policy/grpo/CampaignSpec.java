@@ -18,7 +18,7 @@ import java.util.Map;
  * with the key's path before any work starts.
  */
 public record CampaignSpec(String name, long seed, String policy, String verifier, String out, Data data,
-    int steps, int promptsPerStep, int groupSize, Rollout rollout, Algorithm algorithm, Actor actor,
+    int steps, int promptsPerStep, int groupSize, Rollout rollout, Algorithm algorithm, Update update,
     Trainer trainer, String source) {
 
   public record Data(String world, Split split, List<String> families, boolean perception) {}
@@ -33,7 +33,11 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
     }
   }
 
-  public record Actor(float lr, int warmup, float weightDecay, float gradClip, PolicyLoss.Clip clip,
+  /**
+   * How the learner updates the policy: the spec's {@code actor} block, verl's name for the
+   * policy being trained (not an Akka actor).
+   */
+  public record Update(float lr, int warmup, float weightDecay, float gradClip, PolicyLoss.Clip clip,
       LossAggregation lossAgg, float klCoef, KlEstimator klEstimator, int ppoEpochs, int miniBatches,
       int microBatch, boolean freezeVisionTower) {}
 
@@ -138,7 +142,7 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
     if (dual > 0 && dual <= 1) {
       throw bad("actor.dual-clip", "must be above 1 (or 0 for off)", dual);
     }
-    Actor actor = new Actor(positiveFloat(c, "actor.lr"), nonNegative(c, "actor.warmup"),
+    Update update = new Update(positiveFloat(c, "actor.lr"), nonNegative(c, "actor.warmup"),
         (float) nonNegativeDouble(c, "actor.weight-decay"), (float) nonNegativeDouble(c, "actor.grad-clip"),
         new PolicyLoss.Clip(low, positiveFloat(c, "actor.clip-high"), dual),
         named(c, "actor.loss-agg", LossAggregation::byName), (float) nonNegativeDouble(c, "actor.kl-coef"),
@@ -154,7 +158,7 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
     }
     CampaignSpec spec = new CampaignSpec(c.getString("name"), c.getLong("seed"), c.getString("policy"),
         c.getString("verifier"), c.getString("out"), data, positive(c, "steps"), positive(c, "prompts-per-step"),
-        positive(c, "group-size"), rollout, algorithm, actor, trainer, c.root().render(ConfigRenderOptions.concise()));
+        positive(c, "group-size"), rollout, algorithm, update, trainer, c.root().render(ConfigRenderOptions.concise()));
     if (spec.policy().isBlank()) {
       throw new IllegalArgumentException("policy: a policy checkpoint is required");
     }
@@ -162,9 +166,9 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
       throw new IllegalArgumentException("verifier: algorithm.alpha is " + algorithm.alpha()
           + " on perception data but no verifier is given (set verifier, or alpha = 0)");
     }
-    if (actor.miniBatches() > spec.promptsPerStep() * spec.groupSize()) {
+    if (update.miniBatches() > spec.promptsPerStep() * spec.groupSize()) {
       throw bad("actor.mini-batches", "must not exceed the rollouts per step ("
-          + spec.promptsPerStep() * spec.groupSize() + ")", actor.miniBatches());
+          + spec.promptsPerStep() * spec.groupSize() + ")", update.miniBatches());
     }
     if (spec.name().isBlank() || !spec.name().matches("[A-Za-z0-9._-]+")) {
       throw bad("name", "must be letters, digits, '.', '_' or '-'", "'" + spec.name() + "'");

@@ -19,8 +19,8 @@ import java.util.function.Function;
 
 /**
  * The GRPO training step, written once as a single controller over three interfaces: a sampler
- * pool, a verifier pool and a learner. The in-process run and the actor system plug their own
- * implementations into this same class.
+ * group, a verifier group and a learner (verl's worker groups). The in-process run and the actor
+ * system plug their own implementations into this same class.
  *
  * <p>Step s: prompts from (seed, s); G rollouts each; outcome rewards; (DAPO) drop groups without
  * reward variance and refill; the verifier's flagged spans on perception data; token-level
@@ -32,15 +32,15 @@ public final class GrpoLoop {
   private final World world;
   private final Tokenizer tok;
   private final Function<TaskId, Task> tasks;
-  private final SamplerPool samplers;
-  private final VerifierPool verifiers;
+  private final SamplerGroup samplers;
+  private final VerifierGroup verifiers;
   private final Learner learner;
   private final AdvantageEstimator estimator;
   private final Set<String> functionWords;
 
   /** @param verifiers may be null when the campaign uses no verifier */
-  public GrpoLoop(CampaignSpec spec, World world, Tokenizer tok, Function<TaskId, Task> tasks, SamplerPool samplers,
-      VerifierPool verifiers, Learner learner) {
+  public GrpoLoop(CampaignSpec spec, World world, Tokenizer tok, Function<TaskId, Task> tasks, SamplerGroup samplers,
+      VerifierGroup verifiers, Learner learner) {
     if (verifiers == null && spec.algorithm().alpha() > 0 && spec.data().perception()) {
       throw new IllegalArgumentException("the campaign penalises flagged tokens (alpha "
           + spec.algorithm().alpha() + ") but has no verifier");

@@ -52,10 +52,10 @@ public final class LocalLearner implements Learner, AutoCloseable {
    */
   public LocalLearner(TinyVlm policy, TinyVlm reference, AdamW optimizer, Tokenizer tok,
       Function<TaskId, Task> tasks, CampaignSpec spec, Path checkpoints, Map<String, String> meta, long startVersion) {
-    if (spec.actor().klCoef() > 0 && reference == null) {
+    if (spec.update().klCoef() > 0 && reference == null) {
       throw new IllegalArgumentException("actor.kl-coef is above 0 but no reference model was given");
     }
-    if (spec.actor().freezeVisionTower()) {
+    if (spec.update().freezeVisionTower()) {
       policy.freeze(TinyVlm::isVisionTower);
     }
     this.policy = policy;
@@ -64,7 +64,7 @@ public final class LocalLearner implements Learner, AutoCloseable {
     this.tok = tok;
     this.tasks = tasks;
     this.spec = spec;
-    CampaignSpec.Actor a = spec.actor();
+    CampaignSpec.Update a = spec.update();
     int updatesPerStep = a.ppoEpochs() * a.miniBatches();
     this.schedule = new Schedule(a.lr(), a.warmup() * updatesPerStep, Math.max(1, spec.steps() * updatesPerStep), 1f);
     this.checkpoints = checkpoints;
@@ -84,11 +84,11 @@ public final class LocalLearner implements Learner, AutoCloseable {
       ModelCheckpoint.Loaded init = ModelCheckpoint.load(resumeFrom != null ? resumeFrom : start, "policy", device);
       owned.add(init.model());
       TinyVlm reference = null;
-      if (spec.actor().klCoef() > 0) {
+      if (spec.update().klCoef() > 0) {
         reference = ModelCheckpoint.load(start, "policy", device).model();
         owned.add(reference);
       }
-      CampaignSpec.Actor a = spec.actor();
+      CampaignSpec.Update a = spec.update();
       AdamW optimizer = new AdamW(init.model(), new AdamW.Hyper(0.9f, 0.999f, 1e-8f, a.weightDecay(), a.gradClip()));
       owned.add(optimizer);
       if (resumeFrom != null) {
@@ -122,7 +122,7 @@ public final class LocalLearner implements Learner, AutoCloseable {
 
   @Override
   public Result train(long step, List<Sample> batch) {
-    CampaignSpec.Actor a = spec.actor();
+    CampaignSpec.Update a = spec.update();
     int n = batch.size();
     float[][] images = new float[n][];
     int[][] prompts = new int[n][];
@@ -172,7 +172,7 @@ public final class LocalLearner implements Learner, AutoCloseable {
 
   private void microStep(int[] rows, float[][] images, int[][] prompts, int[][] responses, List<Sample> batch,
       float[][] old, float[][] ref, LossAggregation.Norm norm, Sums sums) {
-    CampaignSpec.Actor a = spec.actor();
+    CampaignSpec.Update a = spec.update();
     int b = rows.length;
     float[][] img = new float[b][];
     int[][] pr = new int[b][];
@@ -214,7 +214,7 @@ public final class LocalLearner implements Learner, AutoCloseable {
   }
 
   /** Whether a step scores the batch with a separate forward before updating (more than one update per step). */
-  public static boolean recomputesOldLogProbs(CampaignSpec.Actor a) {
+  public static boolean recomputesOldLogProbs(CampaignSpec.Update a) {
     return a.ppoEpochs() * a.miniBatches() > 1;
   }
 
@@ -232,7 +232,7 @@ public final class LocalLearner implements Learner, AutoCloseable {
     Torch.noGrad();
     int n = responses.length;
     float[][] out = new float[n][];
-    int micro = spec.actor().microBatch();
+    int micro = spec.update().microBatch();
     for (int from = 0; from < n; from += micro) {
       int to = Math.min(n, from + micro);
       int[][] rs = java.util.Arrays.copyOfRange(responses, from, to);

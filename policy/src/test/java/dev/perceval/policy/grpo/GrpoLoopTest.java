@@ -104,7 +104,7 @@ class GrpoLoopTest {
   }
 
   /** Flags the first two tokens of every response that has at least three: enough to exercise the penalty path. */
-  private static final VerifierPool FLAG_START = rollouts -> {
+  private static final VerifierGroup FLAG_START = rollouts -> {
     List<List<TokenAdvantages.Span>> out = new ArrayList<>();
     for (Rollout r : rollouts) {
       out.add(r.tokens().length >= 3 ? List.of(new TokenAdvantages.Span(0, 2)) : List.of());
@@ -118,7 +118,7 @@ class GrpoLoopTest {
         TinyVlm replica = new TinyVlm(shape, Device.cpu(), 9);
         AdamW opt = new AdamW(policy, AdamW.Hyper.defaults());
         LocalLearner learner = new LocalLearner(policy, ref, opt, tok, world::task, spec, dir, Map.of(), 0)) {
-      GrpoLoop loop = new GrpoLoop(spec, world, tok, world::task, new LocalSamplerPool(replica, tok, world::task, 64, 0, learner::weights),
+      GrpoLoop loop = new GrpoLoop(spec, world, tok, world::task, new LocalSamplerGroup(replica, tok, world::task, 64, 0, learner::weights),
           FLAG_START, learner);
       for (int s = 0; s < steps; s++) {
         Map<String, Double> m = new TreeMap<>(loop.step(s).metrics());
@@ -164,8 +164,8 @@ class GrpoLoopTest {
   }
 
   /** Even task indices: every sample right (no reward variance). Odd: right and wrong alternate. */
-  private static SamplerPool scripted(long[] version) {
-    return new SamplerPool() {
+  private static SamplerGroup scripted(long[] version) {
+    return new SamplerGroup() {
       @Override
       public List<Rollout> sample(List<TaskId> prompts, int groupSize, long seed,
           dev.perceval.policy.sampling.SamplingParams params) {

@@ -5,7 +5,7 @@ import dev.perceval.policy.world.TaskId;
 import java.util.List;
 
 /** Policy replicas that turn prompts into rollouts. */
-public interface SamplerPool {
+public interface SamplerGroup {
   /**
    * {@code groupSize} responses to each prompt, prompt-major; response j of prompt p is drawn
    * with a seed derived from ({@code seed}, p, j), so the result does not depend on how the

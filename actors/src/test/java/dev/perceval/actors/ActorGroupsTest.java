@@ -11,11 +11,11 @@ import com.typesafe.config.ConfigFactory;
 import dev.perceval.policy.grpo.CampaignSpec;
 import dev.perceval.policy.grpo.GrpoLoop;
 import dev.perceval.policy.grpo.LocalLearner;
-import dev.perceval.policy.grpo.LocalSamplerPool;
+import dev.perceval.policy.grpo.LocalSamplerGroup;
 import dev.perceval.policy.io.ModelCheckpoint;
 import dev.perceval.policy.train.AdamW;
 import dev.perceval.policy.world.World;
-import dev.perceval.prm.LocalVerifierPool;
+import dev.perceval.prm.LocalVerifierGroup;
 import dev.perceval.prm.OracleVerifier;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The training loop through actors gives exactly the numbers it gives in one process. */
-class ActorPoolsTest {
+class ActorGroupsTest {
   @TempDir static Path dir;
   static ActorTestKit kit;
   static Path policy;
@@ -80,8 +80,8 @@ class ActorPoolsTest {
         LocalLearner learner = new LocalLearner(pm, rm, opt, p.tokenizer(), world::task, spec,
             spec.outDir().resolve("checkpoints"), Map.of(), 0)) {
       GrpoLoop loop = new GrpoLoop(spec, world, p.tokenizer(), world::task,
-          new LocalSamplerPool(rep, p.tokenizer(), world::task, spec.rollout().microBatch(), 0, learner::weights),
-          new LocalVerifierPool(new OracleVerifier(world, p.tokenizer()), world::task), learner);
+          new LocalSamplerGroup(rep, p.tokenizer(), world::task, spec.rollout().microBatch(), 0, learner::weights),
+          new LocalVerifierGroup(new OracleVerifier(world, p.tokenizer()), world::task), learner);
       return body.apply(loop);
     }
   }
@@ -113,19 +113,19 @@ class ActorPoolsTest {
 
   private static List<Map<String, Double>> throughActors(ActorTestKit kit, CampaignSpec spec, World world, String tag) {
     ModelSource source = new ModelSource(Device.cpu(), dir.resolve("cache-" + tag));
-    DispatcherSelector models = DispatcherSelector.fromConfig("perceval.actors.model-dispatcher");
-    kit.spawn(SamplerActor.create(source, "cpu"), "sampler-a", models);
-    kit.spawn(SamplerActor.create(source, "cpu"), "sampler-b", models);
-    kit.spawn(VerifierActor.create(source, "cpu"), "verifier", models);
-    ActorRef<LearnerActor.Command> learnerRef = kit.spawn(LearnerActor.create(source), "learner", models);
+    DispatcherSelector dispatcher = DispatcherSelector.fromConfig("perceval.actors.model-dispatcher");
+    kit.spawn(SamplerActor.create(source, "cpu"), "sampler-a", dispatcher);
+    kit.spawn(SamplerActor.create(source, "cpu"), "sampler-b", dispatcher);
+    kit.spawn(VerifierActor.create(source, "cpu"), "verifier", dispatcher);
+    ActorRef<LearnerActor.Command> learnerRef = kit.spawn(LearnerActor.create(source), "learner", dispatcher);
     WorkerGroup<SamplerActor.Command> samplers = new WorkerGroup<>(kit.system(), SamplerActor.KEY, Duration.ofSeconds(60));
     WorkerGroup<VerifierActor.Command> verifiers = new WorkerGroup<>(kit.system(), VerifierActor.KEY, Duration.ofSeconds(60));
-    ActorPools.RemoteLearner learner = new ActorPools.RemoteLearner(kit.system(), learnerRef, Duration.ofSeconds(60));
+    ActorGroups.RemoteLearner learner = new ActorGroups.RemoteLearner(kit.system(), learnerRef, Duration.ofSeconds(60));
     assertEquals(0, learner.start(spec.render(), null));
-    ModelSource.Campaign campaign = ModelSource.Campaign.of("c-" + tag, spec);
+    ModelSource.Models models = ModelSource.Models.of("c-" + tag, spec);
     GrpoLoop loop = new GrpoLoop(spec, world, ModelCheckpoint.load(policy, "policy", Device.cpu()).tokenizer(), world::task,
-        new ActorPools.Samplers(samplers, campaign, learnerRef, WeightsSource.initial()),
-        new ActorPools.Verifiers(verifiers, campaign), learner);
+        new ActorGroups.Samplers(samplers, models, learnerRef, WeightsSource.initial()),
+        new ActorGroups.Verifiers(verifiers, models), learner);
     List<Map<String, Double>> actors = run(loop, spec.steps());
     assertEquals(2, samplers.workers().size());
     return actors;

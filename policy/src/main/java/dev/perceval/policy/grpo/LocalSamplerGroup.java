@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.function.Function;
 
 /** One policy replica in this process, decoding in batches of {@code batchSize} rows. */
-public final class LocalSamplerPool implements SamplerPool {
+public final class LocalSamplerGroup implements SamplerGroup {
   private final TinyVlm replica;
   private final Tokenizer tok;
   private final Function<TaskId, Task> tasks;
@@ -22,7 +22,7 @@ public final class LocalSamplerPool implements SamplerPool {
   private long version;
 
   /** @param fetch where published weights are read from, e.g. the learner in this process */
-  public LocalSamplerPool(TinyVlm replica, Tokenizer tok, Function<TaskId, Task> tasks, int batchSize, long version,
+  public LocalSamplerGroup(TinyVlm replica, Tokenizer tok, Function<TaskId, Task> tasks, int batchSize, long version,
       Function<WeightsRef, PolicyWeights> fetch) {
     this.replica = replica;
     this.tok = tok;

@@ -5,9 +5,9 @@ import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
 import dev.perceval.policy.grpo.Learner;
 import dev.perceval.policy.grpo.Rollout;
-import dev.perceval.policy.grpo.SamplerPool;
+import dev.perceval.policy.grpo.SamplerGroup;
 import dev.perceval.policy.grpo.TokenAdvantages;
-import dev.perceval.policy.grpo.VerifierPool;
+import dev.perceval.policy.grpo.VerifierGroup;
 import dev.perceval.policy.grpo.WeightsRef;
 import dev.perceval.policy.sampling.SamplingParams;
 import dev.perceval.policy.world.TaskId;
@@ -23,8 +23,8 @@ import java.util.concurrent.ExecutionException;
  * into shards of one micro-batch each, the unit the in-process run decodes in, so the numbers
  * do not depend on how many workers share a step.
  */
-public final class ActorPools {
-  private ActorPools() {}
+public final class ActorGroups {
+  private ActorGroups() {}
 
   static <T> List<List<T>> shards(List<T> items, int size) {
     List<List<T>> out = new ArrayList<>();
@@ -34,25 +34,25 @@ public final class ActorPools {
     return out;
   }
 
-  public static final class Samplers implements SamplerPool {
+  public static final class Samplers implements SamplerGroup {
     private final WorkerGroup<SamplerActor.Command> group;
-    private final ModelSource.Campaign campaign;
+    private final ModelSource.Models models;
     private final ActorRef<LearnerActor.Command> learner;
     private WeightsSource current;
 
-    public Samplers(WorkerGroup<SamplerActor.Command> group, ModelSource.Campaign campaign,
+    public Samplers(WorkerGroup<SamplerActor.Command> group, ModelSource.Models models,
         ActorRef<LearnerActor.Command> learner, WeightsSource start) {
       this.group = group;
-      this.campaign = campaign;
+      this.models = models;
       this.learner = learner;
       this.current = start;
     }
 
     @Override
     public List<Rollout> sample(List<TaskId> prompts, int groupSize, long seed, SamplingParams params) {
-      int perShard = Math.max(1, campaign.microBatch() / groupSize);
+      int perShard = Math.max(1, models.microBatch() / groupSize);
       List<SamplerActor.Sampled> replies = group.dispatch(shards(prompts, perShard),
-          (shard, replyTo) -> new SamplerActor.Sample(campaign, current, shard, groupSize, seed, params, replyTo));
+          (shard, replyTo) -> new SamplerActor.Sample(models, current, shard, groupSize, seed, params, replyTo));
       List<Rollout> out = new ArrayList<>();
       replies.forEach(r -> out.addAll(r.rollouts()));
       return out;
@@ -61,23 +61,23 @@ public final class ActorPools {
     @Override
     public void sync(WeightsRef weights) {
       current = WeightsSource.of(weights, learner);
-      group.<SamplerActor.WeightsLoaded>broadcast(replyTo -> new SamplerActor.LoadWeights(campaign, current, replyTo));
+      group.<SamplerActor.WeightsLoaded>broadcast(replyTo -> new SamplerActor.LoadWeights(models, current, replyTo));
     }
   }
 
-  public static final class Verifiers implements VerifierPool {
+  public static final class Verifiers implements VerifierGroup {
     private final WorkerGroup<VerifierActor.Command> group;
-    private final ModelSource.Campaign campaign;
+    private final ModelSource.Models models;
 
-    public Verifiers(WorkerGroup<VerifierActor.Command> group, ModelSource.Campaign campaign) {
+    public Verifiers(WorkerGroup<VerifierActor.Command> group, ModelSource.Models models) {
       this.group = group;
-      this.campaign = campaign;
+      this.models = models;
     }
 
     @Override
     public List<List<TokenAdvantages.Span>> verify(List<Rollout> rollouts) {
-      List<VerifierActor.Verified> replies = group.dispatch(shards(rollouts, campaign.microBatch()),
-          (shard, replyTo) -> new VerifierActor.Verify(campaign, shard, replyTo));
+      List<VerifierActor.Verified> replies = group.dispatch(shards(rollouts, models.microBatch()),
+          (shard, replyTo) -> new VerifierActor.Verify(models, shard, replyTo));
       List<List<TokenAdvantages.Span>> out = new ArrayList<>();
       replies.forEach(r -> out.addAll(r.spans()));
       return out;

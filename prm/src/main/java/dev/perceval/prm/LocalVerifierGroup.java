@@ -2,7 +2,7 @@ package dev.perceval.prm;
 
 import dev.perceval.policy.grpo.Rollout;
 import dev.perceval.policy.grpo.TokenAdvantages;
-import dev.perceval.policy.grpo.VerifierPool;
+import dev.perceval.policy.grpo.VerifierGroup;
 import dev.perceval.policy.world.Task;
 import dev.perceval.policy.world.TaskId;
 import java.util.ArrayList;
@@ -10,11 +10,11 @@ import java.util.List;
 import java.util.function.Function;
 
 /** A verifier in this process (learned or oracle) behind the training loop's interface. */
-public final class LocalVerifierPool implements VerifierPool {
+public final class LocalVerifierGroup implements VerifierGroup {
   private final Verifier verifier;
   private final Function<TaskId, Task> tasks;
 
-  public LocalVerifierPool(Verifier verifier, Function<TaskId, Task> tasks) {
+  public LocalVerifierGroup(Verifier verifier, Function<TaskId, Task> tasks) {
     this.verifier = verifier;
     this.tasks = tasks;
   }
