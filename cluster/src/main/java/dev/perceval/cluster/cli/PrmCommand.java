@@ -1,5 +1,6 @@
 package dev.perceval.cluster.cli;
 
+import dev.perceval.policy.Settings;
 import dev.perceval.policy.io.ModelCheckpoint;
 import dev.perceval.prm.PrmSettings;
 import java.nio.file.Path;
@@ -14,6 +15,16 @@ import picocli.CommandLine.Option;
     description = "The Perceval process reward model: train and evaluate.",
     subcommands = {PrmCommand.Train.class, PrmCommand.Eval.class})
 final class PrmCommand extends GroupCommand {
+  /** What both subcommands build from the common options, the world and one key of their own. */
+  private record Setup(Context ctx, PrmSettings prm) {
+    static Setup of(CommonOptions common, String world, String key, Object value) {
+      Map<String, Object> extra = new HashMap<>();
+      extra.put("world.name", world);
+      extra.put(key, value);
+      var config = common.config(extra).getConfig("perceval");
+      return new Setup(new Context(Settings.from(config)), PrmSettings.from(config));
+    }
+  }
 
   @Command(name = "train", mixinStandardHelpOptions = true,
       description = "Synthesize perception-intensive data from a policy and train the verifier on it.")
@@ -38,15 +49,11 @@ final class PrmCommand extends GroupCommand {
 
     @Override
     public Integer call() throws Exception {
-      Map<String, Object> extra = new HashMap<>();
-      extra.put("world.name", world);
-      extra.put("prm.steps", steps);
-      var config = common.config(extra).getConfig("perceval");
-      Context ctx = new Context(dev.perceval.policy.Settings.from(config));
-      PrmSettings prm = PrmSettings.from(config);
-      PrmWorkflows.train(ctx, prm, ctx.settings.world().name(), policy, out, System.out);
+      Setup s = Setup.of(common, world, "prm.steps", steps);
+      String name = s.ctx().settings.world().name();
+      PrmWorkflows.train(s.ctx(), s.prm(), name, policy, out, System.out);
       if (evalN > 0) {
-        PrmWorkflows.evaluate(ctx, prm, ctx.settings.world().name(), out, policy, evalN, null, System.out);
+        PrmWorkflows.evaluate(s.ctx(), s.prm(), name, out, policy, evalN, null, System.out);
       }
       return 0;
     }
@@ -75,14 +82,9 @@ final class PrmCommand extends GroupCommand {
 
     @Override
     public Integer call() throws Exception {
-      Map<String, Object> extra = new HashMap<>();
-      extra.put("world.name", world);
-      extra.put("prm.eval-n", n);
-      var config = common.config(extra).getConfig("perceval");
-      Context ctx = new Context(dev.perceval.policy.Settings.from(config));
-      PrmSettings prm = PrmSettings.from(config);
+      Setup s = Setup.of(common, world, "prm.eval-n", n);
       String name = world != null ? world : ModelCheckpoint.header(ckpt, "verifier").world();
-      PrmWorkflows.evaluate(ctx, prm, name, ckpt, policy, prm.evalN(), json, System.out);
+      PrmWorkflows.evaluate(s.ctx(), s.prm(), name, ckpt, policy, s.prm().evalN(), json, System.out);
       return 0;
     }
   }

@@ -44,6 +44,8 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
   public record Trainer(int checkpointEvery, int keepCheckpoints, int evalEvery, int evalN, Split evalSplit) {}
 
   private static final String REFERENCE = "campaign-reference.conf";
+  /** Spec keys are named from the spec's root, not under {@code perceval.}. */
+  private static final ConfigChecks CHECK = ConfigChecks.under("");
 
   /** The defaults alone. */
   public static Config reference() {
@@ -115,11 +117,11 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
   private static CampaignSpec validate(Config c) {
     Data data = new Data(c.getString("data.world"), split(c, "data.split"), c.getStringList("data.families"),
         c.getBoolean("data.perception"));
-    Rollout rollout = new Rollout(positiveFloat(c, "rollout.temperature"), unit(c, "rollout.top-p"),
-        positive(c, "rollout.max-new-tokens"), positive(c, "rollout.micro-batch"), c.getBoolean("rollout.require-claims"),
-        c.getBoolean("rollout.dynamic-sampling"),
-        nonNegative(c, "rollout.max-rounds"), c.getBoolean("rollout.overlong-penalty"),
-        positive(c, "rollout.overlong-buffer"), nonNegativeDouble(c, "rollout.overlong-factor"));
+    Rollout rollout = new Rollout(CHECK.aboveZero(c, "rollout.temperature"), CHECK.unitInterval(c, "rollout.top-p"),
+        CHECK.atLeastOne(c, "rollout.max-new-tokens"), CHECK.atLeastOne(c, "rollout.micro-batch"),
+        c.getBoolean("rollout.require-claims"), c.getBoolean("rollout.dynamic-sampling"),
+        CHECK.notNegative(c, "rollout.max-rounds"), c.getBoolean("rollout.overlong-penalty"),
+        CHECK.atLeastOne(c, "rollout.overlong-buffer"), CHECK.notNegativeReal(c, "rollout.overlong-factor"));
     if (rollout.microBatch() % c.getInt("group-size") != 0) {
       throw new IllegalArgumentException("rollout.micro-batch (" + rollout.microBatch()
           + ") must be a multiple of group-size (" + c.getInt("group-size") + "): shards hold whole groups");
@@ -129,36 +131,37 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
           + ") must be below rollout.max-new-tokens (" + rollout.maxNewTokens() + ")");
     }
     Algorithm algorithm = new Algorithm(c.getString("algorithm.estimator"), c.getBoolean("algorithm.normalize-by-std"),
-        nonNegativeDouble(c, "algorithm.alpha"), nonNegativeDouble(c, "algorithm.zero-variance-scale"),
+        CHECK.notNegativeReal(c, "algorithm.alpha"), CHECK.notNegativeReal(c, "algorithm.zero-variance-scale"),
         c.getBoolean("algorithm.content-tokens-only"), c.getString("algorithm.token-shaper"));
     // Built once here so that a name no registry knows fails before any work starts.
     named(c, "algorithm.estimator", name -> AdvantageEstimator.REGISTRY.create(name, algorithm));
     named(c, "algorithm.token-shaper", name -> TokenShaper.REGISTRY.create(name, algorithm));
-    float low = positiveFloat(c, "actor.clip-low");
+    float low = CHECK.aboveZero(c, "actor.clip-low");
     if (low >= 1) {
       throw bad("actor.clip-low", "must be below 1", low);
     }
-    float dual = (float) nonNegativeDouble(c, "actor.dual-clip");
+    float dual = (float) CHECK.notNegativeReal(c, "actor.dual-clip");
     if (dual > 0 && dual <= 1) {
       throw bad("actor.dual-clip", "must be above 1 (or 0 for off)", dual);
     }
-    Update update = new Update(positiveFloat(c, "actor.lr"), nonNegative(c, "actor.warmup"),
-        (float) nonNegativeDouble(c, "actor.weight-decay"), (float) nonNegativeDouble(c, "actor.grad-clip"),
-        new PolicyLoss.Clip(low, positiveFloat(c, "actor.clip-high"), dual),
-        named(c, "actor.loss-agg", LossAggregation::byName), (float) nonNegativeDouble(c, "actor.kl-coef"),
-        named(c, "actor.kl-estimator", KlEstimator::byName), positive(c, "actor.ppo-epochs"),
-        positive(c, "actor.mini-batches"), positive(c, "actor.micro-batch"),
+    Update update = new Update(CHECK.aboveZero(c, "actor.lr"), CHECK.notNegative(c, "actor.warmup"),
+        (float) CHECK.notNegativeReal(c, "actor.weight-decay"), (float) CHECK.notNegativeReal(c, "actor.grad-clip"),
+        new PolicyLoss.Clip(low, CHECK.aboveZero(c, "actor.clip-high"), dual),
+        named(c, "actor.loss-agg", LossAggregation::byName), (float) CHECK.notNegativeReal(c, "actor.kl-coef"),
+        named(c, "actor.kl-estimator", KlEstimator::byName), CHECK.atLeastOne(c, "actor.ppo-epochs"),
+        CHECK.atLeastOne(c, "actor.mini-batches"), CHECK.atLeastOne(c, "actor.micro-batch"),
         c.getBoolean("actor.freeze-vision-tower"));
-    Trainer trainer = new Trainer(nonNegative(c, "trainer.checkpoint-every"),
-        nonNegative(c, "trainer.keep-checkpoints"), nonNegative(c, "trainer.eval-every"),
-        nonNegative(c, "trainer.eval-n"), split(c, "trainer.eval-split"));
+    Trainer trainer = new Trainer(CHECK.notNegative(c, "trainer.checkpoint-every"),
+        CHECK.notNegative(c, "trainer.keep-checkpoints"), CHECK.notNegative(c, "trainer.eval-every"),
+        CHECK.notNegative(c, "trainer.eval-n"), split(c, "trainer.eval-split"));
     if (trainer.keepCheckpoints() == 1) {
       throw bad("trainer.keep-checkpoints", "must be 0 (keep all) or at least 2: a node that dies between writing a"
           + " checkpoint and journaling its step resumes from the one before", 1);
     }
     CampaignSpec spec = new CampaignSpec(c.getString("name"), c.getLong("seed"), c.getString("policy"),
-        c.getString("verifier"), c.getString("out"), data, positive(c, "steps"), positive(c, "prompts-per-step"),
-        positive(c, "group-size"), rollout, algorithm, update, trainer, c.root().render(ConfigRenderOptions.concise()));
+        c.getString("verifier"), c.getString("out"), data, CHECK.atLeastOne(c, "steps"),
+        CHECK.atLeastOne(c, "prompts-per-step"), CHECK.atLeastOne(c, "group-size"), rollout, algorithm, update, trainer,
+        c.root().render(ConfigRenderOptions.concise()));
     if (spec.policy().isBlank()) {
       throw new IllegalArgumentException("policy: a policy checkpoint is required");
     }
@@ -202,27 +205,6 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
     }
   }
 
-  private static final ConfigChecks CHECK = ConfigChecks.under("");
-
-  private static int positive(Config c, String key) {
-    return CHECK.atLeastOne(c, key);
-  }
-
-  private static int nonNegative(Config c, String key) {
-    return CHECK.notNegative(c, key);
-  }
-
-  private static float positiveFloat(Config c, String key) {
-    return CHECK.aboveZero(c, key);
-  }
-
-  private static double nonNegativeDouble(Config c, String key) {
-    return CHECK.notNegativeReal(c, key);
-  }
-
-  private static float unit(Config c, String key) {
-    return CHECK.unitInterval(c, key);
-  }
 
   private static IllegalArgumentException bad(String key, String rule, Object value) {
     return CHECK.invalid(key, rule, value);
