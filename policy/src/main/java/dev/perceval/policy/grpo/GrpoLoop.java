@@ -91,7 +91,8 @@ public final class GrpoLoop {
   /**
    * Runs the steps after {@code from} completed ones up to {@code steps}: the starting policy's
    * evaluation on a fresh run, the evaluation and checkpoint cadence ({@code trainer.eval-every},
-   * {@code trainer.checkpoint-every}, and both after the last step) and {@code metrics.csv} /
+   * {@code trainer.checkpoint-every}, both after the last step, and a checkpoint after the step a
+   * requested stop ends the run with) and {@code metrics.csv} /
    * {@code eval.csv} in the spec's out directory, which a resumed run continues without repeating
    * a row. The learner must hold the weights of step {@code from}.
    */
@@ -117,7 +118,9 @@ public final class GrpoLoop {
         first = first.isEmpty() ? last : first;
         metrics.putAll(last);
       }
-      String checkpoint = end || due(done, trainer.checkpointEvery()) ? learner.checkpoint(done).toString() : null;
+      // A stop (pause, shutdown) checkpoints too, so the campaign resumes where it stopped.
+      boolean ending = end || listener.stopRequested();
+      String checkpoint = ending || due(done, trainer.checkpointEvery()) ? learner.checkpoint(done).toString() : null;
       listener.stepped(done, metrics, checkpoint);
     }
     return new Outcome(first, last);

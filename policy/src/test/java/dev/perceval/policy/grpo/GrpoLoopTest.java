@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import dev.perceval.policy.io.StepCheckpoints;
 import dev.perceval.policy.model.TinyVlm;
 import dev.perceval.policy.model.Torch;
 import dev.perceval.policy.model.VlmConfig;
@@ -186,6 +187,45 @@ class GrpoLoopTest {
         version[0] = weights.version();
       }
     };
+  }
+
+  @Test
+  void aRunKeepsItsCheckpointCadenceAndCheckpointsWhereARequestedStopEndsIt() throws Exception {
+    CampaignSpec spec = spec("algorithm.alpha = 0, steps = 5,"
+        + " trainer { eval-every = 0, checkpoint-every = 2, keep-checkpoints = 2 }");
+    StepCheckpoints checkpoints = new StepCheckpoints(dir.resolve("checkpoints"));
+    long[] version = {0};
+    try (TinyVlm policy = new TinyVlm(shape, Device.cpu(), 9); TinyVlm ref = new TinyVlm(shape, Device.cpu(), 9);
+        AdamW opt = new AdamW(policy, AdamW.Hyper.defaults());
+        LocalLearner learner = new LocalLearner(policy, ref, opt, tok, world::task, spec, checkpoints.dir(), Map.of(),
+            0)) {
+      GrpoLoop loop = new GrpoLoop(spec, world, tok, world::task, scripted(version), null, learner);
+      int[] stepsRun = {0};
+      List<String> journaled = new ArrayList<>();
+      loop.run(0, new GrpoLoop.Listener() {
+        @Override
+        public Map<String, Double> extraMetrics() {
+          stepsRun[0]++;
+          return Map.of();
+        }
+
+        @Override
+        public boolean stopRequested() {
+          return stepsRun[0] >= 3;
+        }
+
+        @Override
+        public void stepped(long step, Map<String, Double> metrics, String checkpoint) {
+          journaled.add(step + (checkpoint == null ? "" : " " + Path.of(checkpoint).getFileName()));
+        }
+      });
+      assertEquals(List.of("1", "2 step-2", "3 step-3"), journaled);
+      GrpoLoop.Outcome resumed = loop.run(3, new GrpoLoop.Listener() {});
+      assertEquals(List.of("step-4", "step-5"),
+          checkpoints.list().stream().map(p -> p.getFileName().toString()).toList());
+      assertEquals(6, java.nio.file.Files.readAllLines(dir.resolve("metrics.csv")).size(), "a header and 5 steps");
+      assertTrue(resumed.firstEval().containsKey("eval/accuracy"), "the last step is evaluated");
+    }
   }
 
   @Test
