@@ -1,11 +1,10 @@
 package dev.perceval.cluster.cli;
 
-import dev.perceval.policy.Rng;
 import dev.perceval.policy.Settings;
-import dev.perceval.policy.model.TinyVlm;
+import dev.perceval.policy.bench.SamplingThroughput;
 import dev.perceval.policy.model.VlmConfig;
-import dev.perceval.policy.sampling.Sampler;
-import dev.perceval.policy.sampling.SamplingParams;
+import dev.perceval.prm.PrmSettings;
+import dev.perceval.prm.bench.VerifierThroughput;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -38,48 +37,17 @@ final class BenchCommand extends GroupCommand {
       Context ctx = new Context(common.settings(new HashMap<>()));
       Settings s = ctx.settings;
       VlmConfig shape = s.model().shape(s.world().imageSize(), vocab);
-      Rng rng = new Rng(s.seed());
-      int px = 3 * shape.imageSize() * shape.imageSize();
-      float[][] images = new float[batch][px];
-      int[][] prompts = new int[batch][];
-      long[] seeds = new long[batch];
-      for (int i = 0; i < batch; i++) {
-        for (int j = 0; j < px; j++) {
-          images[i][j] = (float) rng.nextDouble();
-        }
-        prompts[i] = new int[10];
-        prompts[i][0] = 1;
-        for (int j = 1; j < prompts[i].length; j++) {
-          prompts[i][j] = 2 + rng.nextInt(vocab - 2);
-        }
-        seeds[i] = i;
-      }
-      try (TinyVlm model = new TinyVlm(shape, ctx.device, s.seed())) {
+      try (SamplingThroughput bench = new SamplingThroughput(shape, ctx.device, s.seed(), batch, newTokens)) {
         System.out.printf(Locale.ROOT, "bench sampling: %.2fM parameters (d%d x %d layers), batch %d x %d new tokens,"
-                + " %d image + 10 prompt tokens, %s, %d thread(s)%n", model.parameterCount() / 1e6,
-            shape.dModel(), shape.layers(), batch, newTokens, shape.imageTokens(), ctx.device,
-            s.effectiveThreads());
-        // A stop id of -1 never matches: every row decodes the full length in both modes.
-        SamplingParams p = SamplingParams.sample(1f, 1f, newTokens);
-        double cached = tokensPerSecond(model, images, prompts, seeds, p);
-        double full = tokensPerSecond(model, images, prompts, seeds, p.withCache(false));
-        System.out.printf(Locale.ROOT, "  with KV cache    %10.0f tokens/s%n", cached);
-        System.out.printf(Locale.ROOT, "  without KV cache %10.0f tokens/s%n", full);
-        System.out.printf(Locale.ROOT, "  ratio cache/no-cache: %.1fx%n", cached / full);
+                + " %d image + %d prompt tokens, %s, %d thread(s)%n", bench.model().parameterCount() / 1e6,
+            shape.dModel(), shape.layers(), batch, newTokens, shape.imageTokens(), SamplingThroughput.PROMPT_TOKENS,
+            ctx.device, s.effectiveThreads());
+        SamplingThroughput.Result r = bench.measure(repeats);
+        System.out.printf(Locale.ROOT, "  with KV cache    %10.0f tokens/s%n", r.cachedTokensPerSecond());
+        System.out.printf(Locale.ROOT, "  without KV cache %10.0f tokens/s%n", r.fullTokensPerSecond());
+        System.out.printf(Locale.ROOT, "  ratio cache/no-cache: %.1fx%n", r.ratio());
       }
       return 0;
-    }
-
-    private double tokensPerSecond(TinyVlm model, float[][] images, int[][] prompts, long[] seeds,
-        SamplingParams p) {
-      Sampler.generate(model, -1, images, prompts, seeds, p); // warm-up
-      long best = Long.MAX_VALUE;
-      for (int r = 0; r < repeats; r++) {
-        long t0 = System.nanoTime();
-        Sampler.generate(model, -1, images, prompts, seeds, p);
-        best = Math.min(best, System.nanoTime() - t0);
-      }
-      return (double) batch * newTokens / (best / 1e9);
     }
   }
 
@@ -96,45 +64,21 @@ final class BenchCommand extends GroupCommand {
     public Integer call() {
       var config = common.config(new HashMap<>()).getConfig("perceval");
       Context ctx = new Context(Settings.from(config));
-      dev.perceval.prm.PrmSettings prm = dev.perceval.prm.PrmSettings.from(config);
+      PrmSettings prm = PrmSettings.from(config);
       var world = ctx.world();
-      var tok = dev.perceval.policy.text.Tokenizer.of(world.vocabulary());
-      java.util.List<dev.perceval.policy.world.Task> tasks = new java.util.ArrayList<>();
-      java.util.List<int[]> responses = new java.util.ArrayList<>();
-      for (int i = 0; i < batch; i++) {
-        var t = world.task(dev.perceval.policy.world.Split.HELDOUT, ctx.settings.seed(), i);
-        tasks.add(t);
-        responses.add(tok.encode(t.goldResponse()));
-      }
-      double tokens = responses.stream().mapToInt(r -> r.length).sum();
-      try (TinyVlm model = new TinyVlm(prm.shape(world.imageSize(), tok.size()), ctx.device, ctx.settings.seed())) {
-        var verifier = new dev.perceval.prm.PercevalVerifier(model, tok, world, prm.threshold(), batch);
+      try (VerifierThroughput bench = new VerifierThroughput(prm, world, ctx.settings.seed(), ctx.device, batch)) {
+        var shape = bench.model().config();
         System.out.printf(Locale.ROOT, "bench verify: %.2fM parameters (d%d x %d layers), %s, %d thread(s),"
-                + " %d held-out %s responses of %.1f tokens on average%n", model.parameterCount() / 1e6,
-            model.config().dModel(), model.config().layers(), ctx.device, ctx.settings.effectiveThreads(), batch,
-            world.name(), tokens / batch);
-        double batched = responsesPerSecond(() -> verifier.verify(tasks, responses));
-        double single = responsesPerSecond(() -> {
-          for (int i = 0; i < batch; i++) {
-            verifier.verify(tasks.subList(i, i + 1), responses.subList(i, i + 1));
-          }
-        });
-        System.out.printf(Locale.ROOT, "  batch %-3d %10.0f responses/s (%.0f tokens/s)%n", batch, batched, batched * tokens / batch);
-        System.out.printf(Locale.ROOT, "  batch 1   %10.0f responses/s%n", single);
-        System.out.printf(Locale.ROOT, "  ratio batch %d / batch 1: %.1fx%n", batch, batched / single);
+                + " %d held-out %s responses of %.1f tokens on average%n", bench.model().parameterCount() / 1e6,
+            shape.dModel(), shape.layers(), ctx.device, ctx.settings.effectiveThreads(), batch, world.name(),
+            bench.meanResponseTokens());
+        VerifierThroughput.Result r = bench.measure(repeats);
+        System.out.printf(Locale.ROOT, "  batch %-3d %10.0f responses/s (%.0f tokens/s)%n", batch, r.batched(),
+            r.batchedTokensPerSecond());
+        System.out.printf(Locale.ROOT, "  batch 1   %10.0f responses/s%n", r.single());
+        System.out.printf(Locale.ROOT, "  ratio batch %d / batch 1: %.1fx%n", batch, r.ratio());
       }
       return 0;
-    }
-
-    private double responsesPerSecond(Runnable pass) {
-      pass.run();
-      long best = Long.MAX_VALUE;
-      for (int r = 0; r < repeats; r++) {
-        long t0 = System.nanoTime();
-        pass.run();
-        best = Math.min(best, System.nanoTime() - t0);
-      }
-      return batch / (best / 1e9);
     }
   }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.perceval.cluster.node.Node;
 import dev.perceval.cluster.node.NodeConfig;
+import dev.perceval.policy.bench.CampaignTimings;
+import dev.perceval.policy.bench.Timing;
 import dev.perceval.policy.grpo.CampaignSpec;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -126,7 +128,10 @@ final class ClusterBench implements Callable<Integer> {
         throw new IllegalStateException("campaign over three JVMs (" + bulk + ") ended "
             + status.path("status").asText() + ": " + status.path("error").asText() + " (logs in " + dir + ")");
       }
-      List<Double> idle = idleCores(nodes);
+      // Let the nodes settle after the campaign before sampling what they cost while idle.
+      Thread.sleep(2000);
+      List<Double> idle = Timing.cpuCores(nodes.stream().map(Process::toHandle).toList(),
+          Duration.ofSeconds(idleSeconds));
       return measure(dir.resolve("campaign"), idle);
     } finally {
       for (Process p : nodes) {
@@ -191,46 +196,9 @@ final class ClusterBench implements Callable<Integer> {
     }
   }
 
-  /** CPU time each node process spends over the sampling window, in cores. */
-  private List<Double> idleCores(List<Process> nodes) throws InterruptedException {
-    Thread.sleep(2000);
-    long[] before = new long[nodes.size()];
-    for (int i = 0; i < nodes.size(); i++) {
-      before[i] = cpuNanos(nodes.get(i));
-    }
-    long t0 = System.nanoTime();
-    Thread.sleep(idleSeconds * 1000L);
-    double wall = System.nanoTime() - t0;
-    List<Double> cores = new ArrayList<>();
-    for (int i = 0; i < nodes.size(); i++) {
-      cores.add((cpuNanos(nodes.get(i)) - before[i]) / wall);
-    }
-    return cores;
-  }
-
-  private static long cpuNanos(Process p) {
-    return p.toHandle().info().totalCpuDuration().orElseThrow(
-        () -> new IllegalStateException("this OS does not report the CPU time of process " + p.pid())).toNanos();
-  }
-
   private static Measured measure(Path run, List<Double> idle) throws IOException {
-    List<String> lines = Files.readAllLines(run.resolve("metrics.csv"));
-    List<String> header = List.of(lines.get(0).split(","));
-    int step = header.indexOf("timing_s/step");
-    int sync = header.indexOf("timing_s/sync");
-    double stepSum = 0;
-    double syncSum = 0;
-    int n = 0;
-    for (String line : lines.subList(Math.min(2, lines.size()), lines.size())) {
-      String[] f = line.split(",");
-      stepSum += Double.parseDouble(f[step]);
-      syncSum += Double.parseDouble(f[sync]);
-      n++;
-    }
-    List<String> evals = Files.readAllLines(run.resolve("eval.csv"));
-    int acc = List.of(evals.get(0).split(",")).indexOf("eval/accuracy");
-    double accuracy = Double.parseDouble(evals.get(evals.size() - 1).split(",")[acc]);
-    return new Measured(stepSum / Math.max(1, n), syncSum / Math.max(1, n), accuracy, idle);
+    CampaignTimings t = CampaignTimings.read(run);
+    return new Measured(t.stepS(), t.syncS(), t.evalAccuracy(), idle);
   }
 
   private static double sum(List<Double> xs) {

@@ -7,11 +7,10 @@ import dev.perceval.policy.sampling.SamplingParams;
 import dev.perceval.policy.world.Split;
 import dev.perceval.policy.world.Task;
 import dev.perceval.policy.world.World;
-import dev.perceval.prm.Verifier;
 import dev.perceval.prm.Verifiers;
 import dev.perceval.tts.LocalTtsPolicy;
 import dev.perceval.tts.Strategies;
-import dev.perceval.tts.TtsResult;
+import dev.perceval.tts.TtsEval;
 import dev.perceval.tts.TtsStrategy;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +65,13 @@ final class TtsEvalCommand implements Callable<Integer> {
     }
     Context ctx = new Context(common.settings(new HashMap<>()));
     ModelCheckpoint.Loaded p = ModelCheckpoint.load(policy, "policy", ctx.device);
-    List<String> names = strategies != null ? strategies : runnable(p);
+    List<String> names = strategies;
+    if (names == null) {
+      TtsEval.Selection selection = TtsEval.runnable(p.tokenizer());
+      selection.skipped().forEach((s, missing) -> System.out.println(s
+          + ": skipped, the policy's vocabulary lacks words it writes: " + String.join(" ", missing)));
+      names = selection.runnable();
+    }
     names.forEach(Strategies::get);
     Files.createDirectories(out);
     Map<String, Object> report = new LinkedHashMap<>();
@@ -75,27 +80,23 @@ final class TtsEvalCommand implements Callable<Integer> {
     World w = ctx.world(world != null ? world : p.header().world(), p.header().imageSize());
     try (TinyVlm pm = p.model(); Verifiers.Opened v = Verifiers.open(verifier, w, p.tokenizer(), ctx.device, 128)) {
       List<Task> tasks = Workflows.heldOut(w, ctx.settings, Split.parse(split), n);
-      Verifier check = v.verifier();
       TtsStrategy.Tools tools = new TtsStrategy.Tools(
           new LocalTtsPolicy(pm, p.tokenizer(), SamplingParams.sample(temperature, topP, maxNewTokens), 64),
-          check, p.tokenizer());
+          v.verifier(), p.tokenizer());
       System.out.printf(Locale.ROOT, "tts-eval %s/%s, n=%d, verifier %s, temperature %.2f, top-p %.2f, seed %d%n",
           w.name(), split, tasks.size(), verifier, temperature, topP, ctx.settings.seed());
       System.out.printf(Locale.ROOT, "  %-18s %4s %9s %13s %13s %10s %8s%n", "strategy", "k", "accuracy",
           "gen tokens/q", "policy seq/q", "prm/q", "seconds");
-      for (String name : names) {
-        for (int k : ks) {
-          long t0 = System.nanoTime();
-          List<TtsResult> results = Strategies.get(name).run(tasks, k, ctx.settings.seed(), tools);
-          double seconds = (System.nanoTime() - t0) / 1e9;
-          Map<String, Object> row = summarise(tasks, results);
-          row.put("seconds", seconds);
-          report.put(name + "@" + k, row);
-          accuracy.computeIfAbsent(name, x -> new ArrayList<>()).add(new double[] {k, (double) row.get("accuracy")});
-          tokens.computeIfAbsent(name, x -> new ArrayList<>()).add(new double[] {k, (double) row.get("generatedTokens")});
-          System.out.printf(Locale.ROOT, "  %-18s %4d %9.3f %13.1f %13.2f %10.2f %8.1f%n", name, k, row.get("accuracy"),
-              row.get("generatedTokens"), row.get("policyCalls"), row.get("prmCalls"), seconds);
-        }
+      for (TtsEval.Row row : TtsEval.run(names, ks, tasks, ctx.settings.seed(), tools, TtsEvalCommand::print)) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("accuracy", row.accuracy());
+        json.put("generatedTokens", row.generatedTokens());
+        json.put("policyCalls", row.policyCalls());
+        json.put("prmCalls", row.prmCalls());
+        json.put("seconds", row.seconds());
+        report.put(row.strategy() + "@" + row.k(), json);
+        accuracy.computeIfAbsent(row.strategy(), x -> new ArrayList<>()).add(new double[] {row.k(), row.accuracy()});
+        tokens.computeIfAbsent(row.strategy(), x -> new ArrayList<>()).add(new double[] {row.k(), row.generatedTokens()});
       }
     }
     new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(out.resolve("tts-eval.json").toFile(), report);
@@ -105,38 +106,8 @@ final class TtsEvalCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Registered strategies whose needs the policy meets (truncate-thinking writes reflection words). */
-  private static List<String> runnable(ModelCheckpoint.Loaded p) {
-    List<String> out = new ArrayList<>();
-    for (String s : Strategies.REGISTRY.names()) {
-      List<String> missing = Strategies.get(s).needs().wordsMissingFrom(p.tokenizer());
-      if (!missing.isEmpty()) {
-        System.out.println(s + ": skipped, the policy's vocabulary lacks words it writes: " + String.join(" ", missing));
-        continue;
-      }
-      out.add(s);
-    }
-    return out;
-  }
-
-  private static Map<String, Object> summarise(List<Task> tasks, List<TtsResult> results) {
-    int correct = 0;
-    long generated = 0;
-    long policyCalls = 0;
-    long prmCalls = 0;
-    for (int i = 0; i < tasks.size(); i++) {
-      TtsResult r = results.get(i);
-      correct += tasks.get(i).answer().equals(r.answer()) ? 1 : 0;
-      generated += r.budget().generatedTokens();
-      policyCalls += r.budget().policyCalls();
-      prmCalls += r.budget().prmCalls();
-    }
-    double q = tasks.size();
-    Map<String, Object> row = new LinkedHashMap<>();
-    row.put("accuracy", correct / q);
-    row.put("generatedTokens", generated / q);
-    row.put("policyCalls", policyCalls / q);
-    row.put("prmCalls", prmCalls / q);
-    return row;
+  private static void print(TtsEval.Row row) {
+    System.out.printf(Locale.ROOT, "  %-18s %4d %9.3f %13.1f %13.2f %10.2f %8.1f%n", row.strategy(), row.k(),
+        row.accuracy(), row.generatedTokens(), row.policyCalls(), row.prmCalls(), row.seconds());
   }
 }

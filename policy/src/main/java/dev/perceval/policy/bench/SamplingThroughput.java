@@ -1,0 +1,77 @@
+package dev.perceval.policy.bench;
+
+import ai.djl.Device;
+import dev.perceval.policy.Rng;
+import dev.perceval.policy.model.TinyVlm;
+import dev.perceval.policy.model.VlmConfig;
+import dev.perceval.policy.sampling.Sampler;
+import dev.perceval.policy.sampling.SamplingParams;
+
+/**
+ * Decoding speed with and without the KV cache: one freshly initialised model, one batch of
+ * random images and prompts, both modes decoding the same full length. Opening it builds the
+ * model (so a caller can describe it before the slow part); {@link #measure} times the decoding.
+ */
+public final class SamplingThroughput implements AutoCloseable {
+  /** Tokens of every prompt: {@code <bos>} and random ids. */
+  public static final int PROMPT_TOKENS = 10;
+
+  private final TinyVlm model;
+  private final int batch;
+  private final int newTokens;
+  private final float[][] images;
+  private final int[][] prompts;
+  private final long[] seeds;
+
+  /** Tokens per second of both modes, and their ratio. */
+  public record Result(double cachedTokensPerSecond, double fullTokensPerSecond) {
+    public double ratio() {
+      return cachedTokensPerSecond / fullTokensPerSecond;
+    }
+  }
+
+  public SamplingThroughput(VlmConfig shape, Device device, long seed, int batch, int newTokens) {
+    this.batch = batch;
+    this.newTokens = newTokens;
+    Rng rng = new Rng(seed);
+    int px = 3 * shape.imageSize() * shape.imageSize();
+    images = new float[batch][px];
+    prompts = new int[batch][];
+    seeds = new long[batch];
+    for (int i = 0; i < batch; i++) {
+      for (int j = 0; j < px; j++) {
+        images[i][j] = (float) rng.nextDouble();
+      }
+      prompts[i] = new int[PROMPT_TOKENS];
+      prompts[i][0] = 1;
+      for (int j = 1; j < prompts[i].length; j++) {
+        prompts[i][j] = 2 + rng.nextInt(shape.vocab() - 2);
+      }
+      seeds[i] = i;
+    }
+    model = new TinyVlm(shape, device, seed);
+  }
+
+  public TinyVlm model() {
+    return model;
+  }
+
+  /** Each mode timed by {@link Timing#best} over {@code repeats} runs. */
+  public Result measure(int repeats) {
+    // A stop id of -1 never matches: every row decodes the full length in both modes.
+    SamplingParams p = SamplingParams.sample(1f, 1f, newTokens);
+    double cached = tokensPerSecond(p, repeats);
+    double full = tokensPerSecond(p.withCache(false), repeats);
+    return new Result(cached, full);
+  }
+
+  private double tokensPerSecond(SamplingParams p, int repeats) {
+    long best = Timing.best(repeats, () -> Sampler.generate(model, -1, images, prompts, seeds, p));
+    return Timing.perSecond((double) batch * newTokens, best);
+  }
+
+  @Override
+  public void close() {
+    model.close();
+  }
+}

@@ -1,0 +1,26 @@
+package dev.perceval.policy.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CampaignTimingsTest {
+  @Test
+  void meansLeaveOutTheFirstStepAndAccuracyIsTheLastEvaluation(@TempDir Path run) throws Exception {
+    Files.writeString(run.resolve("metrics.csv"), """
+        step,reward,timing_s/sync,timing_s/step
+        1,0.1,9.0,90.0
+        2,0.2,0.5,2.0
+        3,0.3,1.5,4.0
+        """);
+    Files.writeString(run.resolve("eval.csv"), """
+        step,eval/format,eval/accuracy
+        0,0.9,0.25
+        3,1.0,0.5
+        """);
+    assertEquals(new CampaignTimings(3.0, 1.0, 0.5), CampaignTimings.read(run));
+  }
+}
