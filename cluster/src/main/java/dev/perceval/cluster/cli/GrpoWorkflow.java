@@ -7,6 +7,7 @@ import dev.perceval.policy.grpo.LocalLearner;
 import dev.perceval.policy.grpo.LocalSamplerGroup;
 import dev.perceval.policy.grpo.VerifierGroup;
 import dev.perceval.policy.io.StepCheckpoints;
+import dev.perceval.policy.io.MetricsLog;
 import dev.perceval.policy.io.ModelCheckpoint;
 import dev.perceval.policy.model.TinyVlm;
 import dev.perceval.policy.text.Tokenizer;
@@ -19,7 +20,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -98,27 +98,11 @@ final class GrpoWorkflow {
   /** curves.png from the campaign's metrics.csv and eval.csv. */
   static void plot(Path out, String name) throws IOException {
     Map<String, List<double[]>> series = new LinkedHashMap<>();
-    series.put("reward mean", column(out.resolve("metrics.csv"), "reward/mean"));
-    series.put("flagged rate (verifier)", column(out.resolve("metrics.csv"), "perceval/flagged_rate"));
-    series.put("held-out accuracy", column(out.resolve("eval.csv"), "eval/accuracy"));
-    series.put("held-out hallucination rate (oracle)", column(out.resolve("eval.csv"), "eval/hallucination_rate"));
+    series.put("reward mean", MetricsLog.column(out.resolve("metrics.csv"), "reward/mean"));
+    series.put("flagged rate (verifier)", MetricsLog.column(out.resolve("metrics.csv"), "perceval/flagged_rate"));
+    series.put("held-out accuracy", MetricsLog.column(out.resolve("eval.csv"), "eval/accuracy"));
+    series.put("held-out hallucination rate (oracle)", MetricsLog.column(out.resolve("eval.csv"), "eval/hallucination_rate"));
     Plots.lines(out.resolve("curves.png"), "GRPO " + name, "step", "rate", series);
-  }
-
-  private static List<double[]> column(Path csv, String name) throws IOException {
-    List<double[]> out = new ArrayList<>();
-    if (!Files.exists(csv)) {
-      return out;
-    }
-    List<String> lines = Files.readAllLines(csv);
-    int col = List.of(lines.get(0).split(",")).indexOf(name);
-    for (String line : lines.subList(1, lines.size())) {
-      String[] f = line.split(",", -1);
-      if (col > 0 && col < f.length && !f[col].isEmpty()) {
-        out.add(new double[] {Double.parseDouble(f[0]), Double.parseDouble(f[col])});
-      }
-    }
-    return out;
   }
 
   static void report(PrintStream log, long step, Map<String, Double> m) {

@@ -1,7 +1,6 @@
 package dev.perceval.policy.bench;
 
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.perceval.policy.io.MetricsLog;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -13,23 +12,17 @@ import java.util.List;
 public record CampaignTimings(double stepS, double syncS, double evalAccuracy) {
 
   /** From {@code metrics.csv} and {@code eval.csv} in the run's output directory. */
-  public static CampaignTimings read(Path run) throws IOException {
-    List<String> lines = Files.readAllLines(run.resolve("metrics.csv"));
-    List<String> header = List.of(lines.get(0).split(","));
-    int step = header.indexOf("timing_s/step");
-    int sync = header.indexOf("timing_s/sync");
-    double stepSum = 0;
-    double syncSum = 0;
-    int n = 0;
-    for (String line : lines.subList(Math.min(2, lines.size()), lines.size())) {
-      String[] f = line.split(",");
-      stepSum += Double.parseDouble(f[step]);
-      syncSum += Double.parseDouble(f[sync]);
-      n++;
+  public static CampaignTimings read(Path run) {
+    List<double[]> steps = MetricsLog.column(run.resolve("metrics.csv"), "timing_s/step");
+    List<double[]> syncs = MetricsLog.column(run.resolve("metrics.csv"), "timing_s/sync");
+    List<double[]> acc = MetricsLog.column(run.resolve("eval.csv"), "eval/accuracy");
+    if (acc.isEmpty()) {
+      throw new IllegalArgumentException(run + " has no evaluation in eval.csv");
     }
-    List<String> evals = Files.readAllLines(run.resolve("eval.csv"));
-    int acc = List.of(evals.get(0).split(",")).indexOf("eval/accuracy");
-    double accuracy = Double.parseDouble(evals.get(evals.size() - 1).split(",")[acc]);
-    return new CampaignTimings(stepSum / Math.max(1, n), syncSum / Math.max(1, n), accuracy);
+    return new CampaignTimings(meanAfterFirst(steps), meanAfterFirst(syncs), acc.get(acc.size() - 1)[1]);
+  }
+
+  private static double meanAfterFirst(List<double[]> points) {
+    return points.stream().skip(1).mapToDouble(p -> p[1]).sum() / Math.max(1, points.size() - 1);
   }
 }

@@ -77,6 +77,30 @@ public final class MetricsLog {
     metrics.forEach((k, v) -> series.computeIfAbsent(k, x -> new ArrayList<>()).add(new double[] {step, v}));
   }
 
+  /**
+   * The points (step, value) of column {@code name} of a metrics file this class wrote; empty
+   * when the file or the column is missing, and rows without a value are skipped.
+   */
+  public static List<double[]> column(Path csv, String name) {
+    List<double[]> out = new ArrayList<>();
+    if (!Files.exists(csv)) {
+      return out;
+    }
+    try {
+      List<String> lines = Files.readAllLines(csv);
+      int col = lines.isEmpty() ? -1 : List.of(lines.get(0).split(",")).indexOf(name);
+      for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+        String[] f = line.split(",", -1);
+        if (col > 0 && col < f.length && !f[col].isEmpty()) {
+          out.add(new double[] {Double.parseDouble(f[0]), Double.parseDouble(f[col])});
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + csv + ": " + e.getMessage(), e);
+    }
+    return out;
+  }
+
   /** The points of one metric as (step, value). */
   public List<double[]> series(String name) {
     return series.getOrDefault(name, List.of());
