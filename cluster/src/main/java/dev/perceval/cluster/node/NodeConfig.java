@@ -136,13 +136,17 @@ public final class NodeConfig {
     }
   }
 
-  /** Fails with a clear message when something already listens on the port. */
+  /**
+   * Fails with a clear message when something already listens on the port. Connections of a
+   * node killed a moment ago that wait in TIME_WAIT do not count (the node's own listener binds
+   * with SO_REUSEADDR too), so a node restarts on its port right after a crash.
+   */
   static void requireFree(String what, String host, int port) {
     if (port == 0) {
       return;
     }
     try (ServerSocket s = new ServerSocket()) {
-      s.setReuseAddress(false);
+      s.setReuseAddress(true);
       s.bind(new InetSocketAddress(InetAddress.getByName(host), port));
     } catch (IOException e) {
       throw new IllegalArgumentException(what + " port " + host + ":" + port + " is not available ("
