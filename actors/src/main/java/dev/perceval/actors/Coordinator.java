@@ -162,7 +162,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
       return Effect().none();
     }
     String id = String.format("c%04d-%s", state.submitted() + 1, spec.name());
-    return Effect().persist(new CampaignEvents.Submitted(id, spec.render(), System.currentTimeMillis()))
+    return Effect().persist(new CampaignEvents.Submitted(id, spec.keyedBy(id).render(), System.currentTimeMillis()))
         .thenRun(this::startNext)
         .thenReply(c.replyTo(), s -> new Accepted(id, null));
   }

@@ -184,6 +184,14 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
     return source;
   }
 
+  /**
+   * The spec a coordinator runs as campaign {@code id}: without an {@code out} of its own it
+   * writes to {@code runs/<id>}, so two campaigns of one name never share checkpoints.
+   */
+  public CampaignSpec keyedBy(String id) {
+    return out.isBlank() ? with(Map.of("out", "\"runs/" + id + "\"")) : this;
+  }
+
   /** Where the campaign writes. */
   public Path outDir() {
     return Path.of(out.isBlank() ? "runs/" + name : out);

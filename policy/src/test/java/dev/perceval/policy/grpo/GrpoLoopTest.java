@@ -249,6 +249,15 @@ class GrpoLoopTest {
   }
 
   @Test
+  void aCampaignWithoutAnOutWritesUnderItsIdSoTwoOfOneNameNeverShareCheckpoints() {
+    CampaignSpec named = CampaignSpec.parse("name = twin, policy = p, verifier = oracle");
+    assertEquals(Path.of("runs/twin"), named.outDir());
+    assertEquals(Path.of("runs/c0001-twin"), named.keyedBy("c0001-twin").outDir());
+    assertEquals(Path.of("runs/c0002-twin"), named.keyedBy("c0002-twin").outDir());
+    assertEquals(dir, spec("").keyedBy("c0003-campaign").outDir(), "an out of its own is kept");
+  }
+
+  @Test
   void badSpecsNameTheKey() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> spec("algorithm.alhpa = 0.1"));
     assertTrue(e.getMessage().contains("unknown key 'algorithm.alhpa'"), e.getMessage());
