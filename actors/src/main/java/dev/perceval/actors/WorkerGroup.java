@@ -25,7 +25,8 @@ import java.util.function.Consumer;
 /**
  * Ray-style dispatch over the live workers of a service key: shards go round-robin to the
  * workers the Receptionist lists, each ask has a timeout, and results come back in shard order.
- * A shard whose worker times out or disappears goes to another worker (counted); a worker that
+ * A shard whose worker times out or leaves the listing (stopped, or its node downed) goes to
+ * another worker at once (counted); a worker that
  * answers with an error fails the dispatch, since another would fail the same way. With no
  * worker at all the dispatch waits and says so through {@link #status()}.
  *
@@ -115,7 +116,7 @@ public final class WorkerGroup<W> {
       for (int k = 0; k < calls.size(); k++) {
         int shard = pending.get(k);
         try {
-          R r = calls.get(k).get();
+          R r = reply(calls.get(k), used.get(k));
           if (r.error() != null) {
             throw new WorkerException(r.error());
           }
@@ -125,11 +126,8 @@ public final class WorkerGroup<W> {
           suspects.add(used.get(k));
           redispatched.incrementAndGet();
           system.log().warn("{}: shard {} failed on {} ({}); re-dispatching", key.id(), shard, used.get(k).path(),
-              e.getCause() == null ? e : e.getCause().getClass().getSimpleName());
+              describe(e));
           again.add(shard);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted while waiting for " + key.id() + " workers", e);
         }
       }
       pending = again;
@@ -139,35 +137,57 @@ public final class WorkerGroup<W> {
   }
 
   /**
-   * Sends one message to every live worker and waits for their replies (at least one). Workers
-   * that time out or vanish meanwhile are left out; an error reply fails the call.
+   * Sends one message to every live worker and waits for their replies. Workers that time out or
+   * leave meanwhile are left out; when none answered, it waits for workers and tries again, so a
+   * replacement for a dead worker is included. An error reply fails the call.
    */
   public <R extends Reply> List<R> broadcast(java.util.function.Function<ActorRef<R>, W> request) {
-    List<ActorRef<W>> workers = awaitWorkers(new HashSet<>());
-    List<CompletableFuture<R>> calls = new ArrayList<>();
-    for (ActorRef<W> w : workers) {
-      calls.add(AskPattern.ask(w, request::apply, timeout, system.scheduler()).toCompletableFuture());
-    }
-    List<R> out = new ArrayList<>();
-    for (int k = 0; k < calls.size(); k++) {
-      try {
-        R r = calls.get(k).get();
-        if (r.error() != null) {
-          throw new WorkerException(r.error());
+    Set<ActorRef<W>> silent = new HashSet<>();
+    while (true) {
+      List<ActorRef<W>> workers = awaitWorkers(silent);
+      List<CompletableFuture<R>> calls = new ArrayList<>();
+      for (ActorRef<W> w : workers) {
+        calls.add(AskPattern.ask(w, request::apply, timeout, system.scheduler()).toCompletableFuture());
+      }
+      List<R> out = new ArrayList<>();
+      for (int k = 0; k < calls.size(); k++) {
+        try {
+          R r = reply(calls.get(k), workers.get(k));
+          if (r.error() != null) {
+            throw new WorkerException(r.error());
+          }
+          out.add(r);
+        } catch (ExecutionException e) {
+          silent.add(workers.get(k));
+          system.log().warn("{}: {} did not answer a broadcast ({})", key.id(), workers.get(k).path(), describe(e));
         }
-        out.add(r);
-      } catch (ExecutionException e) {
-        system.log().warn("{}: {} did not answer a broadcast ({})", key.id(), workers.get(k).path(), describe(e));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for " + key.id() + " workers", e);
+      }
+      if (!out.isEmpty()) {
+        status = "idle";
+        return out;
       }
     }
-    if (out.isEmpty()) {
-      throw new IllegalStateException("no " + key.id() + " worker answered");
+  }
+
+  /**
+   * The reply to {@code call}, given up at once (as a failure) when {@code worker} leaves the
+   * group, e.g. when its node is downed, rather than after the whole ask timeout.
+   */
+  private <R> R reply(CompletableFuture<R> call, ActorRef<W> worker) throws ExecutionException {
+    try {
+      while (true) {
+        try {
+          return call.get(100, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException stillWaiting) {
+          if (!live.get().contains(worker)) {
+            throw new ExecutionException(new IllegalStateException(worker.path() + " left the group"));
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for " + key.id() + " workers", e);
     }
-    status = "idle";
-    return out;
   }
 
   /** The live workers, preferring ones that have not failed; waits while there are none. */

@@ -93,6 +93,39 @@ class WorkerGroupTest {
   }
 
   @Test
+  void aShardWhoseWorkerLeavesGoesToAnotherAtOnceNotAfterTheTimeout() throws Exception {
+    ServiceKey<Square> key = ServiceKey.create(Square.class, "squares-leave");
+    kit.spawn(worker(key, "ok"), "stays");
+    ActorRef<Square> leaving = kit.spawn(worker(key, "silent"), "leaves");
+    WorkerGroup<Square> g = new WorkerGroup<>(kit.system(), key, Duration.ofSeconds(60));
+    awaitWorkers(g, 2);
+    long t0 = System.nanoTime();
+    CompletableFuture<List<Squared>> pending = CompletableFuture.supplyAsync(() -> g.dispatch(List.of(1, 2, 3, 4),
+        Square::new));
+    Thread.sleep(300);
+    kit.stop(leaving);
+    assertEquals(List.of(1, 4, 9, 16), pending.get(10, TimeUnit.SECONDS).stream().map(Squared::value).toList());
+    assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10), "well before the 60 s ask timeout");
+    assertTrue(g.redispatched() >= 2, "the leaver's shards were sent again: " + g.redispatched());
+  }
+
+  @Test
+  void aBroadcastThatNobodyAnsweredWaitsForAReplacementWorker() throws Exception {
+    ServiceKey<Square> key = ServiceKey.create(Square.class, "squares-replaced");
+    ActorRef<Square> dying = kit.spawn(worker(key, "silent"), "dying");
+    WorkerGroup<Square> g = new WorkerGroup<>(kit.system(), key, Duration.ofSeconds(60));
+    awaitWorkers(g, 1);
+    CompletableFuture<List<Squared>> pending = CompletableFuture.supplyAsync(
+        () -> g.<Squared>broadcast(replyTo -> new Square(6, replyTo)));
+    Thread.sleep(300);
+    kit.stop(dying);
+    Thread.sleep(300);
+    assertTrue(g.status().startsWith("waiting for a squares-replaced worker"), g.status());
+    kit.spawn(worker(key, "ok"), "replacement");
+    assertEquals(List.of(36), pending.get(10, TimeUnit.SECONDS).stream().map(Squared::value).toList());
+  }
+
+  @Test
   void anErrorReplyFailsTheDispatchInsteadOfRetrying() throws Exception {
     ServiceKey<Square> key = ServiceKey.create(Square.class, "squares-angry");
     kit.spawn(worker(key, "angry"), "angry");
