@@ -108,13 +108,20 @@ final class ClusterBench implements Callable<Integer> {
   private Measured threeJvms(String spec, String bulk, int port) throws Exception {
     Path dir = out.resolve("three-jvms-" + bulk).toAbsolutePath();
     int http = port + 9;
-    List<Process> nodes = new ArrayList<>();
-    try {
+    List<String> jvm = new ArrayList<>(List.of("-Dperceval.transport.bulk=" + bulk));
+    jvm.addAll(nodeOpts);
+    String[] threads = common.threads == null ? new String[0] : new String[] {"--threads", common.threads.toString()};
+    try (LocalCluster nodes = new LocalCluster(dir, port, jvm)) {
       for (int i = 0; i < NODES.length; i++) {
-        nodes.add(startNode(dir, i, NODES[i][0], port + i, port, http, bulk));
+        String roles = NODES[i][0];
+        List<String> opts = new ArrayList<>(List.of(threads));
+        if (roles.contains("coordinator")) {
+          opts.addAll(List.of("--http-port", String.valueOf(http)));
+        }
+        nodes.start("node" + i, roles, port + i, opts.toArray(String[]::new));
       }
       ApiClient api = new ApiClient("http://127.0.0.1:" + http);
-      waitFor(api, nodes, dir);
+      LocalCluster.awaitCoordinator(api);
       String id = api.post("/campaigns", spec + ", out = \"" + dir.resolve("campaign") + "\"").path("id").asText();
       JsonNode status;
       try (var bar = Progress.bar("3 JVMs " + bulk, steps)) {
@@ -130,69 +137,8 @@ final class ClusterBench implements Callable<Integer> {
       }
       // Let the nodes settle after the campaign before sampling what they cost while idle.
       Thread.sleep(2000);
-      List<Double> idle = Timing.cpuCores(nodes.stream().map(Process::toHandle).toList(),
-          Duration.ofSeconds(idleSeconds));
+      List<Double> idle = Timing.cpuCores(nodes.handles(), Duration.ofSeconds(idleSeconds));
       return measure(dir.resolve("campaign"), idle);
-    } finally {
-      for (Process p : nodes) {
-        p.destroy();
-      }
-      for (Process p : nodes) {
-        if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-        }
-      }
-    }
-  }
-
-  private Process startNode(Path dir, int i, String roles, int port, int seed, int http, String bulk)
-      throws IOException {
-    Files.createDirectories(dir);
-    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-        "-Xmx2g", "-Djava.awt.headless=true", "-Dai.djl.offline=true",
-        "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-        "-Dperceval.transport.bulk=" + bulk,
-        // One media driver directory for the host, private to this bench run.
-        "-Dperceval.transport.aeron.dir=" + dir.resolve("aeron")));
-    cmd.addAll(nodeOpts);
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), PercevalCli.class.getName(), "node",
-        "--roles", roles, "--port", String.valueOf(port), "--seeds", "127.0.0.1:" + seed,
-        "--data-dir", dir.resolve("node" + i).toString(), "--management-port", "0"));
-    if (roles.contains("coordinator")) {
-      cmd.addAll(List.of("--http-port", String.valueOf(http)));
-    }
-    if (common.threads != null) {
-      cmd.addAll(List.of("--threads", String.valueOf(common.threads)));
-    }
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("node" + i + ".log").toFile())
-        .start();
-  }
-
-  /** Until the coordinator answers and every node logged that it is up. */
-  private static void waitFor(ApiClient api, List<Process> nodes, Path dir) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-    while (true) {
-      boolean up = true;
-      for (int i = 0; i < nodes.size(); i++) {
-        if (!nodes.get(i).isAlive()) {
-          throw new IllegalStateException("node " + i + " exited; see " + dir.resolve("node" + i + ".log"));
-        }
-        Path logFile = dir.resolve("node" + i + ".log");
-        up &= Files.exists(logFile) && Files.readString(logFile).contains(" up with roles ");
-      }
-      if (up) {
-        try {
-          api.get("/campaigns/none");
-        } catch (IllegalArgumentException notFound) {
-          return;
-        } catch (IllegalStateException notYet) {
-          // not answering yet
-        }
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("the node JVMs did not come up in 120 s; logs in " + dir);
-      }
-      Thread.sleep(500);
     }
   }
 
