@@ -26,8 +26,18 @@ public final class WeightsFetch {
       return CompletableFuture.failedFuture(new IllegalStateException("weights v" + w.version() + " are too large"));
     }
     if (system.settings().config().getString("perceval.transport.bulk").equals("aeron")) {
-      return viaAeron(system, w);
+      // The host's media driver lives in one node's JVM; when that node is killed, pushes fail
+      // until a new driver runs. The weights are still to be had over the cluster's own remoting.
+      return viaAeron(system, w).exceptionallyCompose(e -> {
+        system.log().warn("weights v{} over aeron failed ({}); fetching them over artery", w.version(),
+            WorkerGroup.describe(e));
+        return viaArtery(system, w);
+      });
     }
+    return viaArtery(system, w);
+  }
+
+  private static CompletionStage<PolicyWeights> viaArtery(ActorSystem<?> system, WeightsSource w) {
     int chunk = (int) system.settings().config().getBytes("perceval.actors.weights-chunk-bytes").longValue();
     Duration timeout = system.settings().config().getDuration("perceval.actors.shard-timeout");
     byte[] bytes = new byte[(int) w.size()];
