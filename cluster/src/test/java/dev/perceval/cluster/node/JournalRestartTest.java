@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import akka.actor.typed.javadsl.AskPattern;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import dev.perceval.actors.CampaignState;
 import dev.perceval.actors.Coordinator;
+import dev.perceval.cluster.ClusterFixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -86,7 +86,7 @@ class JournalRestartTest {
     Path conf = dir.resolve("pg.conf");
     Files.writeString(conf, "include classpath(\"conf/postgres.conf\")\n"
         + "akka-persistence-jdbc.shared-databases.perceval.db.url = \"jdbc:postgresql://127.0.0.1:5432/" + DB + "\"\n");
-    TwoNodeCampaignTest.cli("db", "init", "--config", conf.toString());
+    ClusterFixtures.cli("db", "init", "--config", conf.toString());
     restartMidCampaign(conf, "jdbc:postgresql://127.0.0.1:5432/" + DB, "postgres");
   }
 
@@ -97,21 +97,15 @@ class JournalRestartTest {
 
   private void restartMidCampaign(Path conf, String jdbcUrl, String user) throws Exception {
     Path policy = dir.resolve("policy");
-    TwoNodeCampaignTest.cli("sft", "--world", "shapes", "--steps", "3", "--out", policy.toString(), "--set",
-        "world.image-size=16", "--set", "model.patch=4", "--set", "model.d-model=32", "--set", "model.layers=1",
-        "--set", "model.heads=2", "--set", "sft.batch-size=4");
-    String spec = "name = pg, policy = \"" + policy + "\", verifier = oracle, data.world = shapes, steps = 5,"
-        + " prompts-per-step = 2, group-size = 4, rollout { max-new-tokens = 20, overlong-buffer = 4, micro-batch = 4 },"
-        + " actor.lr = 1e-3, trainer { eval-n = 8, eval-every = 0, checkpoint-every = 0 }";
-    Path specFile = dir.resolve("spec.conf");
-    Files.writeString(specFile, spec + ", out = \"" + dir.resolve("local") + "\"");
-    TwoNodeCampaignTest.cli("train", "--spec", specFile.toString());
+    ClusterFixtures.tinyPolicy(policy);
+    String spec = ClusterFixtures.tinySpec("pg", policy, 5, "eval-n = 8, eval-every = 0, checkpoint-every = 0");
+    ClusterFixtures.trainLocally(dir, spec);
     List<String> evals = Files.readAllLines(dir.resolve("local/eval.csv"));
     String[] header = evals.get(0).split(",");
     String[] last = evals.get(evals.size() - 1).split(",");
 
-    int port = TwoNodeCampaignTest.freePort();
-    int http = TwoNodeCampaignTest.freePort();
+    int port = ClusterFixtures.freePort();
+    int http = ClusterFixtures.freePort();
     Node first = Node.start(node(conf, port, http), dir.resolve("cache"));
     String id;
     try {

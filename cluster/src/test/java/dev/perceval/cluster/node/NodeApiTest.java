@@ -1,5 +1,6 @@
 package dev.perceval.cluster.node;
 
+import dev.perceval.cluster.ClusterFixtures;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,7 +28,7 @@ class NodeApiTest {
 
   @BeforeAll
   static void start() throws Exception {
-    management = TwoNodeCampaignTest.freePort();
+    management = ClusterFixtures.freePort();
     node = Node.start(NodeConfig.load(new NodeConfig.Options(null, null, 0, null, dir.resolve("data"), 0, null,
         management)), dir.resolve("cache"));
     base = "http://127.0.0.1:" + node.httpPort();
@@ -110,9 +111,7 @@ class NodeApiTest {
   @Test
   void chatCompletionsAnswerInTheOpenAiShapeAndRefuseBadRequests() throws Exception {
     Path policy = dir.resolve("tts-policy");
-    TwoNodeCampaignTest.cli("sft", "--world", "shapes", "--steps", "3", "--out", policy.toString(), "--set",
-        "world.image-size=16", "--set", "model.patch=4", "--set", "model.d-model=32", "--set", "model.layers=1",
-        "--set", "model.heads=2", "--set", "sft.batch-size=4");
+    ClusterFixtures.tinyPolicy(policy);
     String question = dev.perceval.policy.world.Worlds.create("shapes",
         dev.perceval.policy.world.WorldConfig.defaults().withImageSize(16)).task(
         dev.perceval.policy.world.Split.HELDOUT, 7, 1).question();
