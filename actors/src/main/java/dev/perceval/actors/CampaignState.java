@@ -51,7 +51,7 @@ public record CampaignState(Map<String, Campaign> campaigns, List<String> order,
     } else if (e instanceof CampaignEvents.Paused) {
       next.put(c.id(), c.with(Status.PAUSED));
     } else if (e instanceof CampaignEvents.Resumed) {
-      next.put(c.id(), c.with(Status.QUEUED));
+      next.put(c.id(), new Campaign(c.id(), c.spec(), Status.QUEUED, c.step(), c.metrics(), c.checkpoint(), null));
     } else if (e instanceof CampaignEvents.Completed) {
       next.put(c.id(), c.with(Status.COMPLETED));
     } else if (e instanceof CampaignEvents.Failed f) {

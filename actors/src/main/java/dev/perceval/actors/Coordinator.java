@@ -177,7 +177,9 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     CampaignEvents.Event event = switch (c.action()) {
       case PAUSE -> st == CampaignState.Status.RUNNING || st == CampaignState.Status.QUEUED
           ? new CampaignEvents.Paused(c.id()) : null;
-      case RESUME -> st == CampaignState.Status.PAUSED ? new CampaignEvents.Resumed(c.id()) : null;
+      // A failed campaign may be resumed too, from its last journaled checkpoint, once what failed it is fixed.
+      case RESUME -> st == CampaignState.Status.PAUSED || st == CampaignState.Status.FAILED
+          ? new CampaignEvents.Resumed(c.id()) : null;
       case CANCEL -> !campaign.finished() ? new CampaignEvents.Cancelled(c.id()) : null;
     };
     if (event == null) {

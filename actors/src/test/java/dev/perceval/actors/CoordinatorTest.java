@@ -172,6 +172,37 @@ class CoordinatorTest {
     assertEquals(12, stepEvents, "every step journaled exactly once");
   }
 
+  @Test
+  void aFailedCampaignResumesOnceWhatFailedItIsFixed() throws Exception {
+    Path copy = dir.resolve("policy-copy");
+    copyTree(policy, copy);
+    Path params = copy.resolve("params.bin");
+    byte[] good = Files.readAllBytes(params);
+    byte[] bad = good.clone();
+    bad[100] ^= 0x55;
+    Files.write(params, bad);
+    ActorRef<Coordinator.Command> c = coordinator("coordinator-failed");
+    String id = submit(c, Fixtures.spec(copy, dir.resolve("failed"), "steps = 2"));
+    CampaignState.Campaign failed = awaitStatus(c, id, CampaignState.Status.FAILED, 0);
+    assertTrue(failed.error().contains("params.bin fails its sha-256 check"), failed.error());
+    Files.write(params, good);
+    TestProbe<Coordinator.ControlReply> control = kit.createTestProbe();
+    c.tell(new Coordinator.Control(id, Coordinator.Action.RESUME, control.getRef()));
+    Coordinator.ControlReply reply = control.receiveMessage();
+    assertNull(reply.error(), reply.error());
+    CampaignState.Campaign done = awaitStatus(c, id, CampaignState.Status.COMPLETED, 2);
+    assertNull(done.error());
+    kit.stop(c);
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> s = Files.walk(from)) {
+      for (Path p : s.toList()) {
+        Files.copy(p, to.resolve(from.relativize(p).toString()));
+      }
+    }
+  }
+
   private static List<String> names(Path checkpoints) throws IOException {
     try (Stream<Path> s = Files.list(checkpoints)) {
       return s.map(p -> p.getFileName().toString()).sorted().toList();
