@@ -36,6 +36,9 @@ public final class GrpoLoop {
   private final VerifierGroup verifiers;
   private final Learner learner;
   private final AdvantageEstimator estimator;
+  /** Whether steps are verified: on perception data with a verifier (the paper's rule). */
+  private final boolean verifies;
+  private final TokenShaper shaper;
   private final Set<String> functionWords;
 
   /** @param verifiers may be null when the campaign uses no verifier */
@@ -53,6 +56,9 @@ public final class GrpoLoop {
     this.verifiers = verifiers;
     this.learner = learner;
     this.estimator = AdvantageEstimator.REGISTRY.create(spec.algorithm().estimator(), spec.algorithm());
+    this.verifies = spec.data().perception() && verifiers != null;
+    this.shaper = TokenShaper.REGISTRY.create(verifies ? spec.algorithm().tokenShaper() : TokenShaper.NONE,
+        spec.algorithm());
     this.functionWords = world.functionWords();
   }
 
@@ -212,14 +218,11 @@ public final class GrpoLoop {
       return new StepRecord(step, metrics);
     }
 
-    boolean penalise = spec.data().perception() && verifiers != null;
-    List<List<TokenAdvantages.Span>> flagged = penalise ? verifiers.verify(kept) : null;
+    List<List<TokenAdvantages.Span>> flagged = verifies ? verifiers.verify(kept) : null;
     long t2 = System.nanoTime();
     List<Learner.Sample> batch = new ArrayList<>(kept.size());
     int flaggedResponses = 0;
     long flaggedTokens = 0;
-    TokenShaper shaper = TokenShaper.REGISTRY.create(penalise ? spec.algorithm().tokenShaper() : TokenShaper.NONE,
-        spec.algorithm());
     for (int grp = 0; grp < keptRewards.size(); grp++) {
       double[] rewards = keptRewards.get(grp);
       double[] adv = estimator.advantages(rewards);
