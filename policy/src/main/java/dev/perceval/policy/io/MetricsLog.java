@@ -6,21 +6,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * Rows of named metrics appended to a CSV file (columns fixed by the first row) and kept in
- * memory for plots. A run from step 0 starts the file afresh; a run resumed after step
- * {@code from} keeps the rows up to it and drops later ones, which it is about to write again
- * (steps run after the checkpoint it resumes from), so no step appears twice.
+ * Rows of named metrics appended to a CSV file (columns fixed by the first row). A run from
+ * step 0 starts the file afresh; a run resumed after step {@code from} keeps the rows up to it
+ * and drops later ones, which it is about to write again (steps run after the checkpoint it
+ * resumes from), so no step appears twice.
  */
 public final class MetricsLog {
   private final Path file;
   private final List<String> columns = new ArrayList<>();
-  private final Map<String, List<double[]>> series = new LinkedHashMap<>();
 
   /** @param from the step the run starts after: 0 for a fresh run, the checkpoint's step on resume */
   public MetricsLog(Path file, long from) {
@@ -74,7 +72,6 @@ public final class MetricsLog {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
     }
-    metrics.forEach((k, v) -> series.computeIfAbsent(k, x -> new ArrayList<>()).add(new double[] {step, v}));
   }
 
   /**
@@ -99,10 +96,5 @@ public final class MetricsLog {
       throw new UncheckedIOException("cannot read " + csv + ": " + e.getMessage(), e);
     }
     return out;
-  }
-
-  /** The points of one metric as (step, value). */
-  public List<double[]> series(String name) {
-    return series.getOrDefault(name, List.of());
   }
 }
