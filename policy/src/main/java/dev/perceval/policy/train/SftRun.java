@@ -25,10 +25,6 @@ import java.util.Map;
  * data an uninterrupted one would.
  */
 public final class SftRun {
-  private interface StepListener {
-    void onStep(long step, Sft.StepResult result);
-  }
-
   private SftRun() {}
 
   public static List<Task> batch(World world, long seed, long step, int size) {
@@ -86,13 +82,15 @@ public final class SftRun {
       int every = s.sft().checkpointEvery();
       try (RunListener.Phase phase = listener.phase("sft", s.sft().steps())) {
         phase.advance(from, null);
-        run(model, opt, tok, world, s.seed(), s.sft(), from, end, (step, r) -> {
+        Sft sft = new Sft(model, opt, s.sft().schedule(), world, s.sft().perceptionWeight());
+        for (long step = from; step < end; step++) {
+          Sft.StepResult r = sft.step(step, Batch.of(batch(world, s.seed(), step, s.sft().batchSize()), tok));
           losses.add(r.loss());
           phase.advance(1, String.format(Locale.ROOT, "loss %.3f", r.loss()));
           if (every > 0 && (step + 1) % every == 0 && step + 1 < end) {
             ModelCheckpoint.save(out, "policy", model, tok, opt, step + 1, Map.of("seed", s.seed()), meta);
           }
-        });
+        }
       }
       ModelCheckpoint.save(out, "policy", model, tok, opt, end, Map.of("seed", s.seed()), meta);
       listener.note(String.format(Locale.ROOT, "sft: done in %.0f s, final loss %s; checkpoint %s",
@@ -100,15 +98,5 @@ public final class SftRun {
           losses.isEmpty() ? "n/a" : String.format(Locale.ROOT, "%.3f", losses.get(losses.size() - 1)), out));
     }
     return losses;
-  }
-
-  /** Runs steps {@code from .. to - 1} of a schedule {@code settings.steps} long. */
-  private static void run(TinyVlm model, AdamW optimizer, Tokenizer tok, World world, long seed,
-      Settings.Sft settings, long from, long to, StepListener listener) {
-    Sft sft = new Sft(model, optimizer, settings.schedule(), world, settings.perceptionWeight());
-    for (long step = from; step < Math.min(to, settings.steps()); step++) {
-      Batch b = Batch.of(batch(world, seed, step, settings.batchSize()), tok);
-      listener.onStep(step, sft.step(step, b));
-    }
   }
 }
