@@ -1,5 +1,6 @@
 package dev.perceval.cluster.cli;
 
+import dev.perceval.actors.ModelSource;
 import dev.perceval.policy.RunListener;
 import dev.perceval.policy.grpo.CampaignSpec;
 import dev.perceval.policy.grpo.GrpoLoop;
@@ -12,8 +13,6 @@ import dev.perceval.policy.io.ModelCheckpoint;
 import dev.perceval.policy.model.TinyVlm;
 import dev.perceval.policy.text.Tokenizer;
 import dev.perceval.policy.world.World;
-import dev.perceval.policy.world.WorldConfig;
-import dev.perceval.policy.world.Worlds;
 import dev.perceval.prm.LocalVerifierGroup;
 import dev.perceval.prm.Verifiers;
 import java.io.IOException;
@@ -34,8 +33,9 @@ final class GrpoWorkflow {
     Path start = Path.of(spec.policy());
     Path latest = resume ? new StepCheckpoints(out.resolve("checkpoints")).latest() : null;
     ModelCheckpoint.Header policy = ModelCheckpoint.header(start, "policy");
-    World world = Worlds.create(spec.data().world(), new WorldConfig(policy.imageSize(),
-        spec.data().families(), 0, 0, ctx.settings.cacheDir()));
+    // The campaign's world as the actors build it, so both runs draw the same tasks.
+    World world = new ModelSource(ctx.device, ctx.settings.cacheDir()).world(spec.data().world(), policy.imageSize(),
+        spec.data().families());
     policy.requireVocabulary(world);
     Tokenizer tok = policy.tokenizer();
     try (LocalLearner learner = LocalLearner.open(spec, latest, world, ctx.device);
