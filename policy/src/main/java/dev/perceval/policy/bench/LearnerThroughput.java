@@ -8,6 +8,7 @@ import dev.perceval.policy.Rng;
 import dev.perceval.policy.grpo.CampaignSpec;
 import dev.perceval.policy.grpo.Learner;
 import dev.perceval.policy.grpo.LocalLearner;
+import dev.perceval.policy.io.Checkpoint;
 import dev.perceval.policy.model.TinyVlm;
 import dev.perceval.policy.model.Torch;
 import dev.perceval.policy.model.VlmConfig;
@@ -22,7 +23,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -171,8 +171,8 @@ public final class LearnerThroughput implements AutoCloseable {
       }
     }
     owned.clear();
-    try (var files = Files.walk(scratch)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    try {
+      Checkpoint.deleteTree(scratch);
     } catch (IOException e) {
       failure = failure != null ? failure : new UncheckedIOException("cannot remove " + scratch, e);
     }
