@@ -92,7 +92,8 @@ public final class CampaignRunner implements Runnable {
     GrpoLoop loop = new GrpoLoop(spec, world, tok, world::task, samplers,
         penalise ? new ActorGroups.Verifiers(workers.verifiers(), models) : null, learner);
     int redispatchedBefore = redispatched();
-    phase = from == 0 && spec.trainer().evalN() > 0 ? "evaluating the starting policy" : "step " + (from + 1);
+    phase = from == 0 && spec.trainer().evalN() > 0 ? "evaluating the starting policy"
+        : "step " + (from + 1) + " of " + spec.steps();
     loop.run(from, new GrpoLoop.Listener() {
       @Override
       public Map<String, Double> extraMetrics() {

@@ -26,9 +26,9 @@ import java.util.function.Consumer;
  * Ray-style dispatch over the live workers of a service key: shards go round-robin to the
  * workers the Receptionist lists, each ask has a timeout, and results come back in shard order.
  * A shard whose worker times out or leaves the listing (stopped, or its node downed) goes to
- * another worker at once (counted); a worker that
- * answers with an error fails the dispatch, since another would fail the same way. With no
- * worker at all the dispatch waits and says so through {@link #status()}.
+ * another worker at once (counted); a worker that answers with an error fails the dispatch,
+ * since another would fail the same way. With no worker at all the dispatch waits and says so
+ * through {@link #status()}.
  *
  * <p>{@link #dispatch} blocks its caller: it is meant for the campaign controller's own thread,
  * never for an actor.

@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigValueFactory;
 import dev.perceval.policy.model.VlmConfig;
 import dev.perceval.policy.train.AdamW;
 import dev.perceval.policy.train.Schedule;
+import dev.perceval.policy.world.WorldConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -50,8 +51,8 @@ public record Settings(String device, int threads, long seed, Path cacheDir, Wor
   public record Eval(int n, int batchSize, int maxNewTokens) {}
 
   /** How the configured world builds scenes, drawn at {@code imageSize} (e.g. a checkpoint's size). */
-  public dev.perceval.policy.world.WorldConfig worldConfig(int imageSize) {
-    return new dev.perceval.policy.world.WorldConfig(imageSize, world.families(), world.minObjects(),
+  public WorldConfig worldConfig(int imageSize) {
+    return new WorldConfig(imageSize, world.families(), world.minObjects(),
         world.maxObjects(), cacheDir);
   }
 
