@@ -14,7 +14,8 @@ import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
 import dev.perceval.policy.grpo.CampaignSpec;
-import dev.perceval.policy.io.Checkpoint;
+import dev.perceval.policy.io.CheckpointException;
+import dev.perceval.policy.io.ModelCheckpoint;
 import dev.perceval.prm.Verifiers;
 import java.nio.file.Path;
 import java.util.Map;
@@ -152,12 +153,13 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     CampaignSpec spec;
     try {
       spec = CampaignSpec.parse(c.spec());
-      // Refused now rather than failing later on a worker: every node reads these paths.
-      Checkpoint.requireExists("policy", Path.of(spec.policy()));
+      // Refused now rather than failing later on a worker: every node reads these paths, and a
+      // checkpoint's header (its kind, config and tokenizer) is read without its weights.
+      ModelCheckpoint.header(Path.of(spec.policy()), "policy");
       if (!spec.verifier().isEmpty()) {
-        Verifiers.requireExists(spec.verifier());
+        Verifiers.requireReadable(spec.verifier());
       }
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | CheckpointException e) {
       c.replyTo().tell(new Accepted(null, e.getMessage()));
       return Effect().none();
     }

@@ -107,6 +107,11 @@ class CoordinatorTest {
     Coordinator.Accepted a = probe.receiveMessage();
     assertNull(a.id());
     assertTrue(a.error().contains("steps must be at least 1, got -1"), a.error());
+    c.tell(new Coordinator.Submit(Fixtures.spec(policy, dir.resolve("wrong-kind"), "verifier = \"" + policy + "\""),
+        probe.getRef()));
+    a = probe.receiveMessage();
+    assertNull(a.id());
+    assertTrue(a.error().contains("holds a policy, expected a verifier"), a.error());
     assertNull(status(c, "c9999-nothing"));
     TestProbe<Coordinator.ControlReply> control = kit.createTestProbe();
     c.tell(new Coordinator.Control("c9999-nothing", Coordinator.Action.PAUSE, control.getRef()));

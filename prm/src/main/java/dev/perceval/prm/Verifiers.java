@@ -1,7 +1,7 @@
 package dev.perceval.prm;
 
 import ai.djl.Device;
-import dev.perceval.policy.io.Checkpoint;
+import dev.perceval.policy.io.CheckpointException;
 import dev.perceval.policy.io.ModelCheckpoint;
 import dev.perceval.policy.model.TinyVlm;
 import dev.perceval.policy.text.Tokenizer;
@@ -35,10 +35,18 @@ public final class Verifiers {
     return ORACLE.equals(name);
   }
 
-  /** Refuses, before any work, a name that is neither the oracle nor a checkpoint. */
-  public static void requireExists(String name) {
-    if (!isOracle(name)) {
-      Checkpoint.requireExists("verifier", Path.of(name));
+  /**
+   * Refuses, before any work, a name that is neither the oracle nor a readable verifier checkpoint
+   * (its header is read, not its weights).
+   */
+  public static void requireReadable(String name) {
+    if (isOracle(name)) {
+      return;
+    }
+    try {
+      ModelCheckpoint.header(Path.of(name), "verifier");
+    } catch (CheckpointException e) {
+      throw new IllegalArgumentException("verifier checkpoint '" + name + "' cannot be used: " + e.getMessage(), e);
     }
   }
 

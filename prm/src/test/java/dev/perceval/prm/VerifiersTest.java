@@ -56,10 +56,13 @@ class VerifiersTest {
     try (Verifiers.Opened o = Verifiers.open(v.toString(), world, tok, Device.cpu(), 8)) {
       assertEquals(0.35f, ((PercevalVerifier) o.verifier()).threshold());
     }
-    Verifiers.requireExists(Verifiers.ORACLE);
+    Verifiers.requireReadable(Verifiers.ORACLE);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Verifiers.requireExists(dir.resolve("none").toString()));
+        () -> Verifiers.requireReadable(dir.resolve("none").toString()));
     assertTrue(e.getMessage().contains("verifier checkpoint"), e.getMessage());
+    Path policy = save("not-a-verifier", VlmConfig.Mode.POLICY, tok, Map.of("world", "shapes"));
+    e = assertThrows(IllegalArgumentException.class, () -> Verifiers.requireReadable(policy.toString()));
+    assertTrue(e.getMessage().contains("holds a policy, expected a verifier"), e.getMessage());
   }
 
   @Test

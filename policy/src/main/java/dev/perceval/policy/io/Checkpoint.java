@@ -69,13 +69,6 @@ public final class Checkpoint {
     }
   }
 
-  /** A cheap check before work starts: refuses a {@code what} checkpoint path that holds no manifest. */
-  public static void requireExists(String what, Path dir) {
-    if (!Files.isRegularFile(dir.resolve(MANIFEST))) {
-      throw new IllegalArgumentException(what + " checkpoint '" + dir + "' not found (no " + MANIFEST + " there)");
-    }
-  }
-
   /** Checks the manifest and every listed file; returns the manifest's {@code files} node. */
   public static JsonNode verify(Path dir) {
     return verify(dir, f -> true);
