@@ -2,15 +2,18 @@ package dev.perceval.prm;
 
 import dev.perceval.policy.text.Tokenizer;
 import dev.perceval.policy.world.ClaimVerdict;
+import dev.perceval.policy.world.Judge;
+import dev.perceval.policy.world.Segment;
 import dev.perceval.policy.world.Task;
 import dev.perceval.policy.world.World;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Checks every claim against the scene's ground truth. It is the upper bound for the learned
- * verifier, the labeller of its training data and a test reference; it needs the task's facts,
- * which a deployed verifier never sees.
+ * Judges every segment of the thinking against the scene's ground truth ({@link Judge}): wrong
+ * claims, unreadable statements about the image, evaded reflections and omitted objects. It is
+ * the upper bound for the learned verifier, the labeller of its training data and a test
+ * reference; it needs the task's facts, which a deployed verifier never sees.
  */
 public final class OracleVerifier implements Verifier {
   private final World world;
@@ -39,9 +42,10 @@ public final class OracleVerifier implements Verifier {
       throw new IllegalArgumentException("task " + task.id() + " has no ground truth for the oracle");
     }
     List<FlaggedClaim> flagged = new ArrayList<>();
-    for (Segment s : Claims.claims(world, tok, response)) {
-      ClaimVerdict v = world.check(s.claim(), task.facts());
+    for (Judge.Judged j : Judge.judge(world, tok.words(response), task.facts())) {
+      ClaimVerdict v = j.verdict();
       if (!v.correct()) {
+        Segment s = j.segment();
         flagged.add(new FlaggedClaim(s.text(), s.start(), s.end(), 1.0, v.error()));
       }
     }

@@ -8,14 +8,16 @@ import dev.perceval.policy.model.TinyVlm;
 import dev.perceval.policy.model.Torch;
 import dev.perceval.policy.model.VlmConfig;
 import dev.perceval.policy.text.Tokenizer;
+import dev.perceval.policy.world.Segment;
 import dev.perceval.policy.world.Task;
 import dev.perceval.policy.world.World;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The learned Perceval verifier: gives every response token an error logit, scores each claim
- * by the mean logit of its tokens, and flags the claims whose probability passes the threshold.
+ * The learned Perceval verifier: gives every response token an error logit, scores each judged
+ * segment (claims, reflections, reasoning, unreadable statements: {@link Claims#judged}) by the
+ * mean logit of its tokens, and flags those whose probability passes the threshold.
  * It sees the image, the question and the response, never the scene's facts.
  */
 public final class PercevalVerifier implements Verifier {
@@ -40,18 +42,18 @@ public final class PercevalVerifier implements Verifier {
     return model;
   }
 
-  /** The claim probability above which a claim is flagged. */
+  /** The probability above which a segment is flagged. */
   public float threshold() {
     return threshold;
   }
 
   @Override
   public List<List<FlaggedClaim>> verify(List<Task> tasks, List<int[]> responses) {
-    List<List<ScoredClaim>> scored = scoreClaims(tasks, responses);
+    List<List<Scored>> scored = score(tasks, responses);
     List<List<FlaggedClaim>> out = new ArrayList<>(tasks.size());
-    for (List<ScoredClaim> claims : scored) {
+    for (List<Scored> segments : scored) {
       List<FlaggedClaim> flagged = new ArrayList<>();
-      for (ScoredClaim c : claims) {
+      for (Scored c : segments) {
         if (c.probability() > threshold) {
           Segment s = c.segment();
           flagged.add(new FlaggedClaim(s.text(), s.start(), s.end(), c.probability(), null));
@@ -62,26 +64,26 @@ public final class PercevalVerifier implements Verifier {
     return out;
   }
 
-  /** A perception claim of a response with the verifier's probability that it is wrong. */
-  public record ScoredClaim(Segment segment, double probability) {}
+  /** A judged segment of a response with the verifier's probability that it is wrong. */
+  public record Scored(Segment segment, double probability) {}
 
   /**
-   * Every perception claim of every response, scored: the sigmoid of the mean error logit of the
-   * claim's tokens, which is the quantity the verifier is trained on.
+   * Every judged segment of every response, scored: the sigmoid of the mean error logit of the
+   * segment's tokens, which is the quantity the verifier is trained on.
    */
-  public List<List<ScoredClaim>> scoreClaims(List<Task> tasks, List<int[]> responses) {
+  public List<List<Scored>> score(List<Task> tasks, List<int[]> responses) {
     float[][] logits = responseTokenLogits(tasks, responses);
-    List<List<ScoredClaim>> out = new ArrayList<>(tasks.size());
+    List<List<Scored>> out = new ArrayList<>(tasks.size());
     for (int i = 0; i < tasks.size(); i++) {
-      List<ScoredClaim> claims = new ArrayList<>();
-      for (Segment s : Claims.claims(world, tok, responses.get(i))) {
+      List<Scored> segments = new ArrayList<>();
+      for (Segment s : Claims.judged(world, tok, responses.get(i))) {
         double z = 0;
         for (int t = s.start(); t < s.end(); t++) {
           z += logits[i][t];
         }
-        claims.add(new ScoredClaim(s, 1 / (1 + Math.exp(-z / (s.end() - s.start())))));
+        segments.add(new Scored(s, 1 / (1 + Math.exp(-z / (s.end() - s.start())))));
       }
-      out.add(claims);
+      out.add(segments);
     }
     return out;
   }

@@ -4,6 +4,7 @@ import dev.perceval.policy.Rng;
 import dev.perceval.policy.text.Tokenizer;
 import dev.perceval.policy.world.ClaimVerdict.ErrorType;
 import dev.perceval.policy.world.Fact;
+import dev.perceval.policy.world.Segment;
 import dev.perceval.policy.world.Split;
 import dev.perceval.policy.world.Task;
 import dev.perceval.policy.world.World;

@@ -1,6 +1,7 @@
 package dev.perceval.prm;
 
 import dev.perceval.policy.text.Tokenizer;
+import dev.perceval.policy.world.Segment;
 import dev.perceval.policy.world.World;
 import java.util.HashSet;
 import java.util.List;
@@ -9,8 +10,9 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Claim-level quality of a verifier against the oracle: precision, recall and F1 over claims,
- * recall per error type, and token-level IoU between flagged and truly wrong spans.
+ * Segment-level quality of a verifier against the oracle: precision, recall and F1 over the
+ * judged segments (claims, and the statements, reflections and reasoning {@link Claims#judged}
+ * adds), recall per error type, and token-level IoU between flagged and truly wrong spans.
  */
 public final class PrmEval {
   private PrmEval() {}
@@ -54,13 +56,13 @@ public final class PrmEval {
    * {@code examples}: calibrate on train-split data, never on the held-out sets reported.
    */
   public static float bestThreshold(PercevalVerifier verifier, List<PrmExample> examples) {
-    List<List<PercevalVerifier.ScoredClaim>> scored = verifier.scoreClaims(
+    List<List<PercevalVerifier.Scored>> scored = verifier.score(
         examples.stream().map(PrmExample::task).toList(), examples.stream().map(PrmExample::response).toList());
     List<double[]> claims = new java.util.ArrayList<>();
     for (int i = 0; i < examples.size(); i++) {
       Set<Integer> wrong = new HashSet<>();
       examples.get(i).truth().forEach(f -> wrong.add(f.tokenStart()));
-      for (PercevalVerifier.ScoredClaim c : scored.get(i)) {
+      for (PercevalVerifier.Scored c : scored.get(i)) {
         claims.add(new double[] {c.probability(), wrong.contains(c.segment().start()) ? 1 : 0});
       }
     }
@@ -97,7 +99,7 @@ public final class PrmEval {
       predicted.get(i).forEach(f -> flagged.add(f.tokenStart()));
       Map<Integer, FlaggedClaim> wrong = new TreeMap<>();
       e.truth().forEach(f -> wrong.put(f.tokenStart(), f));
-      for (Segment s : Claims.claims(world, tok, e.response())) {
+      for (Segment s : Claims.judged(world, tok, e.response())) {
         boolean isWrong = wrong.containsKey(s.start());
         boolean isFlagged = flagged.contains(s.start());
         int len = s.end() - s.start();

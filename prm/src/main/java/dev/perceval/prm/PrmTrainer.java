@@ -13,14 +13,15 @@ import dev.perceval.policy.train.Schedule;
 import dev.perceval.policy.train.Sft;
 import dev.perceval.policy.world.Fact;
 import dev.perceval.policy.world.PerceptionClasses;
+import dev.perceval.policy.world.Segment;
 import dev.perceval.policy.world.Task;
 import dev.perceval.policy.world.World;
 import java.util.List;
 
 /**
- * Supervised training of the verifier. The error loss is binary cross-entropy either per claim,
- * on the mean error logit of the claim's tokens (what {@link PercevalVerifier} scores), or per
- * token, every token of a wrong claim labelled 1. Beside it, the perception loss teaches every
+ * Supervised training of the verifier. The error loss is binary cross-entropy either per judged
+ * segment ({@link Claims#judged}), on the mean error logit of its tokens (what
+ * {@link PercevalVerifier} scores), or per token, every token of a wrong segment labelled 1. Beside it, the perception loss teaches every
  * image token what lies in its grid cell.
  */
 public final class PrmTrainer {
@@ -182,22 +183,22 @@ public final class PrmTrainer {
   }
 
   /**
-   * Claim logits are a pooling matrix (B, C, L) times the token logits (B, L, 1): row c of a
-   * response holds 1/len over claim c's tokens. Responses without claims contribute nothing.
+   * Segment logits are a pooling matrix (B, C, L) times the token logits (B, L, 1): row c of a
+   * response holds 1/len over judged segment c's tokens. Responses without any contribute nothing.
    */
   private NDArray claimLoss(NDManager m, NDArray logits, List<PrmExample> batch) {
     int b = batch.size();
     int longest = (int) logits.getShape().get(1);
-    List<List<Segment>> claims = batch.stream().map(e -> Claims.claims(world, tok, e.response())).toList();
-    int most = Math.max(1, claims.stream().mapToInt(List::size).max().orElse(0));
+    List<List<Segment>> segments = batch.stream().map(e -> Claims.judged(world, tok, e.response())).toList();
+    int most = Math.max(1, segments.stream().mapToInt(List::size).max().orElse(0));
     float[] pool = new float[b * most * longest];
     float[] labels = new float[b * most];
     float[] mask = new float[b * most];
     for (int i = 0; i < b; i++) {
       java.util.Set<Integer> wrong = new java.util.HashSet<>();
       batch.get(i).truth().forEach(f -> wrong.add(f.tokenStart()));
-      for (int c = 0; c < claims.get(i).size(); c++) {
-        Segment s = claims.get(i).get(c);
+      for (int c = 0; c < segments.get(i).size(); c++) {
+        Segment s = segments.get(i).get(c);
         for (int t = s.start(); t < s.end(); t++) {
           pool[(i * most + c) * longest + t] = 1f / (s.end() - s.start());
         }
@@ -205,8 +206,8 @@ public final class PrmTrainer {
         mask[i * most + c] = 1f;
       }
     }
-    NDArray claimLogits = m.create(pool, new Shape(b, most, longest)).matMul(logits.expandDims(2)).squeeze(2);
-    return weightedBce(claimLogits, m.create(labels, new Shape(b, most)), m.create(mask, new Shape(b, most)), posWeight);
+    NDArray segmentLogits = m.create(pool, new Shape(b, most, longest)).matMul(logits.expandDims(2)).squeeze(2);
+    return weightedBce(segmentLogits, m.create(labels, new Shape(b, most)), m.create(mask, new Shape(b, most)), posWeight);
   }
 
   /**

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.perceval.policy.text.Tokenizer;
 import dev.perceval.policy.world.Fact;
+import dev.perceval.policy.world.Segment;
 import dev.perceval.policy.world.World;
 import dev.perceval.policy.world.WorldConfig;
 import dev.perceval.policy.world.Worlds;
@@ -27,7 +28,7 @@ class ClaimsTest {
     int[] ids = TOK.encode(text);
     List<Segment> s = Claims.segments(DIGITS, TOK, ids);
     assertEquals(3, s.size());
-    assertEquals(new Segment(1, 6, List.of("red", "3", "at", "top", "left"),
+    assertEquals(new Segment(1, 6, List.of("red", "3", "at", "top", "left"), Segment.Kind.CLAIM,
         new Fact("digit", "3", "red", null, 0, 0)), s.get(0));
     assertEquals(7, s.get(1).start());
     assertEquals(12, s.get(1).end());

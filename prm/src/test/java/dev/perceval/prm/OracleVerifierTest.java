@@ -58,4 +58,15 @@ class OracleVerifierTest {
     assertThrows(IllegalArgumentException.class,
         () -> new OracleVerifier(DIGITS, TOK).verify(noFacts, TOK.encode("<think> </think>")));
   }
+
+  @Test
+  void evasionsAreFlaggedOnTheSampledTokens() {
+    // Half a claim, a reflection where a claim should be, and the reasoning over a scene read in part.
+    List<FlaggedClaim> f = verify("<think> red 3 at top left . 5 at middle center . wait , let me look again at"
+        + " middle center . 3 + 5 = 8 . </think> <answer> 8 </answer>");
+    assertEquals(List.of(
+        new FlaggedClaim("5 at middle center", 7, 11, 1.0, ErrorType.MALFORMED),
+        new FlaggedClaim("wait , let me look again at middle center", 12, 21, 1.0, ErrorType.EVASION),
+        new FlaggedClaim("3 + 5 = 8", 22, 27, 1.0, ErrorType.OMISSION)), f);
+  }
 }

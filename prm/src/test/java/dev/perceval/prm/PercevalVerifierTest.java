@@ -72,12 +72,12 @@ class PercevalVerifierTest {
   }
 
   @Test
-  void flagsFollowTheThresholdAndClaimSpans() {
+  void flagsFollowTheThresholdAndJudgedSpans() {
     PercevalVerifier always = new PercevalVerifier(model, tok, world, 0f, 8);
     PercevalVerifier never = new PercevalVerifier(model, tok, world, 1f, 8);
     PrmExample e = examples.get(0);
     List<FlaggedClaim> all = always.verify(List.of(e.task()), List.of(e.response())).get(0);
-    assertEquals(Claims.claims(world, tok, e.response()).size(), all.size());
+    assertEquals(Claims.judged(world, tok, e.response()).size(), all.size());
     assertTrue(never.verify(List.of(e.task()), List.of(e.response())).get(0).isEmpty());
   }
 

@@ -23,7 +23,7 @@ final class Workflows {
           s.eval().maxNewTokens(), bar::stepBy);
     }
     out.printf(Locale.ROOT, "eval %s (n=%d): accuracy %.3f | format %.3f | perception-error rate %.3f"
-            + " (%d of %d claims wrong) | responses with a wrong claim %.3f | mean tokens %.1f%n",
+            + " (%d of %d claims wrong) | responses judged wrong %.3f | mean tokens %.1f%n",
         label, r.n(), r.accuracy(), r.formatRate(), r.perceptionErrorRate(), r.wrongClaims(),
         r.claims(), r.hallucinationRate(), r.meanTokens());
     StringBuilder fam = new StringBuilder("  per family:");
@@ -31,7 +31,7 @@ final class Workflows {
         name, c[0] == 0 ? 0 : c[1] / (double) c[0], c[0])));
     out.println(fam);
     if (!r.errorTypes().isEmpty()) {
-      StringBuilder types = new StringBuilder("  wrong claims by type:");
+      StringBuilder types = new StringBuilder("  judged wrong by type:");
       r.errorTypes().forEach((type, count) -> types.append(' ').append(type).append(' ').append(count));
       out.println(types);
     }

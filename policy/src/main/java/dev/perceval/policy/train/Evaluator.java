@@ -6,6 +6,7 @@ import dev.perceval.policy.sampling.Sampler;
 import dev.perceval.policy.sampling.SamplingParams;
 import dev.perceval.policy.text.Tokenizer;
 import dev.perceval.policy.world.Answers;
+import dev.perceval.policy.world.Judge;
 import dev.perceval.policy.world.Task;
 import dev.perceval.policy.world.World;
 import java.util.ArrayList;
@@ -23,7 +24,7 @@ public final class Evaluator {
 
   /** Counts over one evaluation; rates are derived. */
   public record Result(int n, int correct, int wellFormed, int claims, int wrongClaims,
-      int responsesWithWrongClaim, long generatedTokens, Map<String, int[]> perFamily,
+      int responsesJudgedWrong, long generatedTokens, Map<String, int[]> perFamily,
       Map<String, Integer> errorTypes, List<String> responses) {
 
     public double accuracy() {
@@ -39,9 +40,12 @@ public final class Evaluator {
       return ratio(wrongClaims, claims);
     }
 
-    /** Responses with at least one wrong perception claim. */
+    /**
+     * Responses with at least one segment {@link Judge} finds wrong: a wrong claim, an unreadable
+     * statement about the image, an evaded reflection or an omitted object.
+     */
     public double hallucinationRate() {
-      return ratio(responsesWithWrongClaim, n);
+      return ratio(responsesJudgedWrong, n);
     }
 
     public double meanTokens() {
@@ -95,27 +99,28 @@ public final class Evaluator {
       int[] counted = countClaims(world, task, words, errorTypes);
       claims += counted[0];
       wrong += counted[1];
-      withWrong += counted[1] > 0 ? 1 : 0;
+      withWrong += counted[2] > 0 ? 1 : 0;
     }
     return new Result(tasks.size(), correct, wellFormed, claims, wrong, withWrong, tokens, perFamily,
         errorTypes, texts);
   }
 
-  /** {perception claims, wrong ones} in a response; tasks without ground truth count none. */
+  /**
+   * {perception claims, wrong ones, judged segments of any kind that are wrong} in a response, as
+   * {@link Judge} reads it; tasks without ground truth count none.
+   */
   static int[] countClaims(World world, Task task, List<String> words, Map<String, Integer> errorTypes) {
-    int[] out = new int[2];
+    int[] out = new int[3];
     if (task.facts() == null || task.facts().isEmpty()) {
       return out;
     }
-    for (List<String> segment : Answers.thinkSegments(words)) {
-      var claim = world.parseClaim(segment);
-      if (claim.isPresent()) {
-        out[0]++;
-        var verdict = world.check(claim.get(), task.facts());
-        if (!verdict.correct()) {
-          out[1]++;
-          errorTypes.merge(verdict.error().name().toLowerCase(), 1, Integer::sum);
-        }
+    for (Judge.Judged j : Judge.judge(world, words, task.facts())) {
+      boolean claim = j.segment().isClaim();
+      out[0] += claim ? 1 : 0;
+      if (!j.verdict().correct()) {
+        out[1] += claim ? 1 : 0;
+        out[2]++;
+        errorTypes.merge(j.verdict().error().name().toLowerCase(), 1, Integer::sum);
       }
     }
     return out;

@@ -142,6 +142,11 @@ public final class DigitsWorld extends GridWorld {
   }
 
   @Override
+  List<String> objectWords() {
+    return DIGITS;
+  }
+
+  @Override
   public Optional<Fact> parseClaim(List<String> words) {
     int[] pos = position(words);
     if (pos == null || words.size() != 5) {

@@ -115,6 +115,30 @@ abstract class GridWorld implements World {
     return List.copyOf(words);
   }
 
+  @Override
+  public Set<String> imageWords() {
+    Set<String> words = new LinkedHashSet<>(Fact.ROWS);
+    words.addAll(Fact.COLS);
+    words.addAll(COLOURS);
+    words.addAll(objectWords());
+    return words;
+  }
+
+  /** The world's words for objects: their values, kinds and sizes. */
+  abstract List<String> objectWords();
+
+  @Override
+  public int namedCell(List<String> words) {
+    for (int i = 0; i + 1 < words.size(); i++) {
+      int row = Fact.ROWS.indexOf(words.get(i));
+      int col = Fact.COLS.indexOf(words.get(i + 1));
+      if (row >= 0 && col >= 0) {
+        return GRID.cell(row, col);
+      }
+    }
+    return -1;
+  }
+
   /** Parses the trailing {@code at ROW COL}; returns {row, col} or null. */
   static int[] position(List<String> words) {
     int n = words.size();

@@ -8,6 +8,7 @@ import java.awt.Graphics2D;
 import java.awt.Polygon;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -139,6 +140,14 @@ public final class ShapesWorld extends GridWorld {
     w.addAll(SIZES);
     w.addAll(numbers(9));
     return w;
+  }
+
+  @Override
+  List<String> objectWords() {
+    List<String> words = new ArrayList<>(KINDS);
+    words.addAll(PLURALS);
+    words.addAll(SIZES);
+    return words;
   }
 
   @Override

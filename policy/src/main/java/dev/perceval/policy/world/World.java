@@ -4,6 +4,7 @@ import dev.perceval.policy.Rng;
 import dev.perceval.policy.world.ClaimVerdict.ErrorType;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A family of generated visual question tasks. Everything is a pure function of the task id, so
@@ -43,6 +44,23 @@ public interface World {
   /** The cells objects sit in. */
   Grid grid();
 
+  /**
+   * Words that name what an image holds: cells, colours, object values and kinds. A segment of
+   * thinking that uses one says something about the image and is judged, readable or not.
+   */
+  Set<String> imageWords();
+
+  /** The cell a segment names by its row and column words ("top right"), or -1. */
+  int namedCell(List<String> words);
+
+  /**
+   * Words that make a segment reasoning over the stated claims ("3 + 5 = 8", "top left is 3")
+   * rather than a statement about the image.
+   */
+  default Set<String> reasoningMarkers() {
+    return Set.of("=", "is");
+  }
+
   /** What the perception head is taught to see in a cell: object and colour classes. */
   PerceptionClasses perceptionClasses();
 
@@ -60,7 +78,7 @@ public interface World {
    * Words that carry no fact of their own ("at" in "red 3 at top left"): a token penalty may
    * skip them inside a wrong claim.
    */
-  default java.util.Set<String> functionWords() {
-    return java.util.Set.of("at", "of", "is", "the", "a", ".", ":", "=", "+", "?");
+  default Set<String> functionWords() {
+    return Set.of("at", "of", "is", "the", "a", ".", ":", "=", "+", "?");
   }
 }
