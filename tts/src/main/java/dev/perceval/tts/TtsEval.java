@@ -39,6 +39,28 @@ public final class TtsEval {
     return new Selection(ok, skipped);
   }
 
+  /** The label of the one-answer rows every strategy must beat. */
+  public static final String GREEDY = "greedy";
+  public static final String SINGLE_SAMPLE = "single sample";
+
+  /**
+   * The rows a strategy has to beat to be worth its budget: one greedy answer (with
+   * {@code greedy}, a policy that decodes greedily) and one sample at the strategies' own
+   * temperature (with {@code sampled}). Both are a vote over one response.
+   */
+  public static List<Row> baselines(List<Task> tasks, long seed, TtsStrategy.Tools greedy,
+      TtsStrategy.Tools sampled, Consumer<Row> done) {
+    List<Row> rows = List.of(one(GREEDY, tasks, seed, greedy), one(SINGLE_SAMPLE, tasks, seed, sampled));
+    rows.forEach(done);
+    return rows;
+  }
+
+  private static Row one(String label, List<Task> tasks, long seed, TtsStrategy.Tools tools) {
+    long t0 = System.nanoTime();
+    List<TtsResult> results = new MajorityStrategy().run(tasks, 1, seed, tools);
+    return summarise(label, 1, tasks, results, (System.nanoTime() - t0) / 1e9);
+  }
+
   /**
    * Every strategy at every k, strategy by strategy; {@code done} sees each row as it completes
    * (a full evaluation takes a while).

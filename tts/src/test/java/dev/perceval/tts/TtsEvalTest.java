@@ -41,6 +41,21 @@ class TtsEvalTest {
     assertRow(rows.get(3), 0.5, (right + wrong), 2, 0);
   }
 
+  @Test
+  void theBaselinesAreOneGreedyAnswerAndOneSample() {
+    StrategiesTest.ScriptedPolicy greedy = new StrategiesTest.ScriptedPolicy(Map.of(
+        "t1|", List.of(RIGHT), "t2|", List.of(RIGHT)));
+    StrategiesTest.ScriptedPolicy sampled = new StrategiesTest.ScriptedPolicy(Map.of(
+        "t1|", List.of(WRONG), "t2|", List.of(WRONG)));
+    List<TtsEval.Row> rows = TtsEval.baselines(List.of(TASK, OTHER), 5L, new TtsStrategy.Tools(greedy, null, TOK),
+        new TtsStrategy.Tools(sampled, WRONG_DIGITS, TOK), row -> {});
+    assertEquals(List.of("greedy@1", "single sample@1"), rows.stream().map(r -> r.strategy() + "@" + r.k()).toList());
+    assertRow(rows.get(0), 0.5, TOK.encode(RIGHT).length, 1, 0);
+    assertRow(rows.get(1), 0.0, TOK.encode(WRONG).length, 1, 0);
+    assertEquals(1, greedy.calls);
+    assertEquals(1, sampled.calls);
+  }
+
   private static void assertRow(TtsEval.Row r, double accuracy, double tokens, double policyCalls, double prmCalls) {
     String at = r.strategy() + "@" + r.k();
     assertEquals(accuracy, r.accuracy(), 1e-12, at + " accuracy");

@@ -83,11 +83,16 @@ final class TtsEvalCommand implements Callable<Integer> {
       TtsStrategy.Tools tools = new TtsStrategy.Tools(
           new LocalTtsPolicy(pm, p.tokenizer(), SamplingParams.sample(temperature, topP, maxNewTokens), 64),
           v.verifier(), p.tokenizer());
+      TtsStrategy.Tools greedy = new TtsStrategy.Tools(
+          new LocalTtsPolicy(pm, p.tokenizer(), SamplingParams.greedy(maxNewTokens), 64), null, p.tokenizer());
       System.out.printf(Locale.ROOT, "tts-eval %s/%s, n=%d, verifier %s, temperature %.2f, top-p %.2f, seed %d%n",
           w.name(), split, tasks.size(), verifier, temperature, topP, ctx.settings.seed());
       System.out.printf(Locale.ROOT, "  %-18s %4s %9s %13s %13s %10s %8s%n", "strategy", "k", "accuracy",
           "gen tokens/q", "policy seq/q", "prm/q", "seconds");
-      for (TtsEval.Row row : TtsEval.run(names, ks, tasks, ctx.settings.seed(), tools, TtsEvalCommand::print)) {
+      List<TtsEval.Row> rows = new ArrayList<>(TtsEval.baselines(tasks, ctx.settings.seed(), greedy, tools,
+          TtsEvalCommand::print));
+      rows.addAll(TtsEval.run(names, ks, tasks, ctx.settings.seed(), tools, TtsEvalCommand::print));
+      for (TtsEval.Row row : rows) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("accuracy", row.accuracy());
         json.put("generatedTokens", row.generatedTokens());
