@@ -2,9 +2,10 @@ package dev.perceval.prm;
 
 import dev.perceval.policy.Rng;
 import dev.perceval.policy.text.Tokenizer;
+import dev.perceval.policy.world.Answers;
 import dev.perceval.policy.world.ClaimVerdict.ErrorType;
 import dev.perceval.policy.world.Fact;
-import dev.perceval.policy.world.Segment;
+import dev.perceval.policy.world.Reflections;
 import dev.perceval.policy.world.Split;
 import dev.perceval.policy.world.Task;
 import dev.perceval.policy.world.World;
@@ -13,24 +14,30 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Perception-intensive data: (a) gold responses with 1..k claims corrupted by the world's own
- * mistakes, (b) responses sampled from a policy, (c) untouched gold responses as negatives, every
- * one labelled by the oracle. Example {@code i} depends only on (seed, split, i).
+ * Perception-intensive data: (a) gold readings with 1..k claims made wrong, (b) responses sampled
+ * from a policy, (c) correct readings as negatives, every one labelled by the oracle. A made-up
+ * response carries no text shortcut: its claims come in a shuffled order, and its reasoning and
+ * answer are derived from what it claims (a consistent hallucination), so only the image tells a
+ * wrong claim from a right one. Beside the world's own mistakes, a corrupted response may make
+ * the evasions {@link dev.perceval.policy.world.Judge} judges: a half claim, a reflection in place
+ * of a claim, an object left out. Example {@code i} depends only on (seed, split, i).
  */
 public final class PrmData {
   /**
-   * Shares of the three sources (they need not sum to one), and how often a corruption moves a
-   * claim to an empty cell relative to each other error type.
+   * Shares of the three sources (they need not sum to one); how often a corruption moves a claim
+   * to an empty cell, and how often it is each evasion, relative to each other error type.
    */
-  public record Mix(double corrupted, double policy, double correct, int maxCorruptions, double positionWeight) {
-    /** Every error type equally likely: the evaluation sets. */
+  public record Mix(double corrupted, double policy, double correct, int maxCorruptions, double positionWeight,
+      double evasionWeight) {
+    /** Every mistake of the world and every evasion equally likely: the evaluation sets. */
     public Mix(double corrupted, double policy, double correct, int maxCorruptions) {
-      this(corrupted, policy, correct, maxCorruptions, 1.0);
+      this(corrupted, policy, correct, maxCorruptions, 1.0, 1.0);
     }
 
     public Mix {
-      if (!(positionWeight >= 0)) {
-        throw new IllegalArgumentException("position weight must not be negative, got " + positionWeight);
+      if (!(positionWeight >= 0) || !(evasionWeight >= 0)) {
+        throw new IllegalArgumentException("position and evasion weights must not be negative, got "
+            + positionWeight + " and " + evasionWeight);
       }
       if (corrupted < 0 || policy < 0 || correct < 0 || corrupted + policy + correct <= 0) {
         throw new IllegalArgumentException("prm data mix needs non-negative shares with a positive sum");
@@ -40,6 +47,11 @@ public final class PrmData {
       }
     }
   }
+
+  /** The evasions a made-up response can make, as Judge names them. */
+  static final List<ErrorType> EVASIONS = List.of(ErrorType.MALFORMED, ErrorType.EVASION, ErrorType.OMISSION);
+  /** Share of made-up responses that look again at one cell before (rightly) claiming it, as gold ones do. */
+  static final double REFLECTION_RATE = 0.1;
 
   /** Responses a policy gives to tasks; row {@code i} sampled with {@code seeds[i]}. */
   public interface ResponseSource {
@@ -71,13 +83,13 @@ public final class PrmData {
       Rng rng = Rng.derive(seed, "prm-data", split.label(), i);
       double u = rng.nextDouble() * total;
       if (u < mix.corrupted()) {
-        out[k] = corrupted(task, rng, mix.maxCorruptions(), mix.positionWeight());
+        out[k] = corrupted(task, rng, mix.maxCorruptions(), mix.positionWeight(), mix.evasionWeight());
       } else if (u < mix.corrupted() + mix.policy()) {
         toSample.add(task);
         slots.add(k);
         seeds.add(rng.nextLong());
       } else {
-        out[k] = labelled(task, tok.encode(task.goldResponse()), "correct");
+        out[k] = correct(task, rng);
       }
     }
     if (!toSample.isEmpty()) {
@@ -89,71 +101,127 @@ public final class PrmData {
     return List.of(out);
   }
 
-  /** The gold response with 1..max of its claims made wrong, error types equally likely. */
+  /** A made-up response with 1..max of its claims made wrong, the world's error types equally likely. */
   public PrmExample corrupted(Task task, Rng rng, int max) {
-    return corrupted(task, rng, max, 1.0);
+    return corrupted(task, rng, max, 1.0, 0.0);
   }
 
   /**
-   * The gold response with 1..max of its claims made wrong; a position error is
-   * {@code positionWeight} times as likely as each other type.
+   * A made-up response with 1..max of its claims made wrong: a position error is
+   * {@code positionWeight} times as likely as each other mistake of the world, and each evasion
+   * {@code evasionWeight} times.
    */
-  public PrmExample corrupted(Task task, Rng rng, int max, double positionWeight) {
-    int[] gold = tok.encode(task.goldResponse());
-    List<Segment> claims = Claims.claims(world, tok, gold);
-    int[] order = new int[claims.size()];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
-    }
-    rng.shuffle(order);
-    int want = 1 + rng.nextInt(Math.min(max, claims.size()));
-    String[] replaced = new String[claims.size()];
+  public PrmExample corrupted(Task task, Rng rng, int max, double positionWeight, double evasionWeight) {
+    List<Fact> facts = task.facts();
+    int[] order = shuffled(facts.size(), rng);
+    int want = 1 + rng.nextInt(Math.min(max, facts.size()));
+    Fact[] stated = facts.toArray(Fact[]::new);
+    ErrorType[] made = new ErrorType[facts.size()];
     int done = 0;
     for (int idx : order) {
       if (done == want) {
         break;
       }
-      Fact original = claims.get(idx).claim();
-      Optional<Fact> wrong = world.corrupt(original, pickType(world.errorTypes(original), positionWeight, rng),
-          task.facts(), rng);
+      ErrorType type = pickType(world.errorTypes(facts.get(idx)), positionWeight, evasionWeight, rng);
+      if (EVASIONS.contains(type)) {
+        made[idx] = type;
+        done++;
+        continue;
+      }
+      List<Fact> taken = new ArrayList<>(facts);
+      taken.addAll(List.of(stated));
+      Optional<Fact> wrong = world.corrupt(facts.get(idx), type, taken, rng);
       if (wrong.isPresent()) {
-        replaced[idx] = world.claimText(wrong.get());
+        stated[idx] = wrong.get();
+        made[idx] = type;
         done++;
       }
     }
-    List<Integer> ids = new ArrayList<>();
-    int next = 0;
-    for (int c = 0; c < claims.size(); c++) {
-      Segment s = claims.get(c);
-      for (; next < s.start(); next++) {
-        ids.add(gold[next]);
-      }
-      if (replaced[c] != null) {
-        for (int id : tok.encode(replaced[c])) {
-          ids.add(id);
-        }
-        next = s.end();
-      }
-    }
-    for (; next < gold.length; next++) {
-      ids.add(gold[next]);
-    }
-    return labelled(task, ids.stream().mapToInt(Integer::intValue).toArray(), "corrupted");
+    return labelled(task, tok.encode(response(task, stated, made, rng)), "corrupted");
   }
 
-  private static ErrorType pickType(List<ErrorType> types, double positionWeight, Rng rng) {
+  /** A made-up response that reads the scene right, in a shuffled order. */
+  public PrmExample correct(Task task, Rng rng) {
+    Fact[] stated = task.facts().toArray(Fact[]::new);
+    return labelled(task, tok.encode(response(task, stated, new ErrorType[stated.length], rng)), "correct");
+  }
+
+  /**
+   * The response that states {@code stated} in a shuffled order, makes the evasions in
+   * {@code made}, and reasons over what it read. Where the question has no answer over that
+   * reading (the digit at a cell it left out), the gold reasoning stands in.
+   */
+  private String response(Task task, Fact[] stated, ErrorType[] made, Rng rng) {
+    int[] order = shuffled(stated.length, rng);
+    List<Integer> plain = new ArrayList<>();
+    for (int idx : order) {
+      if (made[idx] == null) {
+        plain.add(idx);
+      }
+    }
+    int reflectOn = !plain.isEmpty() && rng.nextDouble() < REFLECTION_RATE ? plain.get(rng.nextInt(plain.size())) : -1;
+    List<String> thinking = new ArrayList<>();
+    List<Fact> read = new ArrayList<>();
+    for (int idx : order) {
+      String claim = world.claimText(stated[idx]);
+      ErrorType type = made[idx];
+      if (type == ErrorType.OMISSION) {
+        continue;
+      }
+      if (type == ErrorType.EVASION) {
+        thinking.add(Reflections.sentence(claim));
+        continue;
+      }
+      if (idx == reflectOn) {
+        thinking.add(Reflections.sentence(claim));
+      }
+      thinking.add(type == ErrorType.MALFORMED ? partial(claim, rng) : claim);
+      read.add(stated[idx]);
+    }
+    World.Reasoned reasoned = world.reason(task, read).orElseGet(() -> world.reason(task, task.facts()).orElseThrow());
+    thinking.add(reasoned.reasoning());
+    return Answers.response(thinking, reasoned.answer());
+  }
+
+  /** Half a claim: without its first word, without its "at", or only its cell. */
+  private static String partial(String claim, Rng rng) {
+    List<String> w = List.of(claim.split(" "));
+    int at = w.lastIndexOf("at");
+    return switch (rng.nextInt(3)) {
+      case 0 -> String.join(" ", w.subList(1, w.size()));
+      case 1 -> String.join(" ", w.subList(0, at)) + " " + String.join(" ", w.subList(at + 1, w.size()));
+      default -> String.join(" ", w.subList(at + 1, w.size()));
+    };
+  }
+
+  private static int[] shuffled(int n, Rng rng) {
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    rng.shuffle(order);
+    return order;
+  }
+
+  private static ErrorType pickType(List<ErrorType> types, double positionWeight, double evasionWeight, Rng rng) {
+    List<ErrorType> all = new ArrayList<>(types);
+    all.addAll(EVASIONS);
     double total = 0;
-    for (ErrorType t : types) {
-      total += t == ErrorType.POSITION ? positionWeight : 1.0;
+    for (ErrorType t : all) {
+      total += weight(t, positionWeight, evasionWeight);
     }
     double u = rng.nextDouble() * total;
-    for (ErrorType t : types) {
-      u -= t == ErrorType.POSITION ? positionWeight : 1.0;
+    for (ErrorType t : all) {
+      u -= weight(t, positionWeight, evasionWeight);
       if (u < 0) {
         return t;
       }
     }
     return types.get(types.size() - 1);
+  }
+
+  private static double weight(ErrorType t, double positionWeight, double evasionWeight) {
+    return EVASIONS.contains(t) ? evasionWeight : t == ErrorType.POSITION ? positionWeight : 1.0;
   }
 
   public PrmExample labelled(Task task, int[] response, String source) {

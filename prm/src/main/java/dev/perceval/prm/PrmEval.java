@@ -1,6 +1,7 @@
 package dev.perceval.prm;
 
 import dev.perceval.policy.text.Tokenizer;
+import dev.perceval.policy.world.Task;
 import dev.perceval.policy.world.Segment;
 import dev.perceval.policy.world.World;
 import java.util.HashSet;
@@ -52,40 +53,60 @@ public final class PrmEval {
   public record Report(Counts overall, Map<String, Counts> byErrorType) {}
 
   /**
-   * The threshold in [0.05, 0.95] (steps of 0.05) with the best claim-level F1 on
-   * {@code examples}: calibrate on train-split data, never on the held-out sets reported.
+   * The lowest threshold of 0.05, 0.10, ..., 0.95 whose segment-level precision on
+   * {@code examples} reaches {@code minPrecision}, or the one of best F1 when none does: calibrate
+   * on train-split data, never on the held-out sets reported.
    */
-  public static float bestThreshold(PercevalVerifier verifier, List<PrmExample> examples) {
+  public static float calibratedThreshold(PercevalVerifier verifier, List<PrmExample> examples, double minPrecision) {
     List<List<PercevalVerifier.Scored>> scored = verifier.score(
         examples.stream().map(PrmExample::task).toList(), examples.stream().map(PrmExample::response).toList());
-    List<double[]> claims = new java.util.ArrayList<>();
+    List<double[]> segments = new java.util.ArrayList<>();
     for (int i = 0; i < examples.size(); i++) {
       Set<Integer> wrong = new HashSet<>();
       examples.get(i).truth().forEach(f -> wrong.add(f.tokenStart()));
       for (PercevalVerifier.Scored c : scored.get(i)) {
-        claims.add(new double[] {c.probability(), wrong.contains(c.segment().start()) ? 1 : 0});
+        segments.add(new double[] {c.probability(), wrong.contains(c.segment().start()) ? 1 : 0});
       }
     }
-    float best = 0.5f;
+    float bestF1Threshold = 0.5f;
     double bestF1 = -1;
     for (int k = 1; k <= 19; k++) {
       float th = k * 0.05f;
       int tp = 0;
       int fp = 0;
       int fn = 0;
-      for (double[] c : claims) {
+      for (double[] c : segments) {
         boolean flagged = c[0] > th;
         tp += flagged && c[1] == 1 ? 1 : 0;
         fp += flagged && c[1] == 0 ? 1 : 0;
         fn += !flagged && c[1] == 1 ? 1 : 0;
       }
-      double f1 = new Counts(tp, fp, fn, 0, 0, 0).f1();
-      if (f1 > bestF1) {
-        bestF1 = f1;
-        best = th;
+      Counts counts = new Counts(tp, fp, fn, 0, 0, 0);
+      if (tp > 0 && counts.precision() >= minPrecision) {
+        return th;
+      }
+      if (counts.f1() > bestF1) {
+        bestF1 = counts.f1();
+        bestF1Threshold = th;
       }
     }
-    return best;
+    return bestF1Threshold;
+  }
+
+  /**
+   * The same verifier shown a black image instead of the task's: what it finds from the response
+   * text alone. On a set without text shortcuts it is near guessing.
+   */
+  public static Verifier blankImage(Verifier verifier) {
+    return (tasks, responses) -> verifier.verify(tasks.stream().map(t -> new Task(t.id(), t.world(), t.family(),
+        t.question(), t.goldResponse(), t.answer(), t.facts(), new float[t.image().length], t.imageSize())).toList(),
+        responses);
+  }
+
+  /** Flags every judged segment: the F1 a verifier reaches without judging anything. */
+  public static Verifier flagEverything(World world, Tokenizer tok) {
+    return (tasks, responses) -> responses.stream().map(r -> Claims.judged(world, tok, r).stream()
+        .map(s -> new FlaggedClaim(s.text(), s.start(), s.end(), 1.0, null)).toList()).toList();
   }
 
   public static Report evaluate(Verifier verifier, World world, Tokenizer tok, List<PrmExample> examples) {

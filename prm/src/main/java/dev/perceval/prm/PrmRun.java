@@ -10,9 +10,12 @@ import dev.perceval.policy.model.VlmConfig;
 import dev.perceval.policy.sampling.SamplingParams;
 import dev.perceval.policy.text.Tokenizer;
 import dev.perceval.policy.train.AdamW;
+import dev.perceval.policy.train.Evaluator;
+import dev.perceval.policy.train.Reading;
 import dev.perceval.policy.train.Schedule;
 import dev.perceval.policy.train.SftRun;
 import dev.perceval.policy.world.Split;
+import dev.perceval.policy.world.Task;
 import dev.perceval.policy.world.World;
 import dev.perceval.policy.world.Worlds;
 import java.nio.file.Path;
@@ -37,8 +40,23 @@ public final class PrmRun {
   /** What training produced: the loss of every step and the threshold stored with the checkpoint. */
   public record Trained(List<Double> losses, float threshold) {}
 
-  /** An evaluation: the verifier's threshold, and per set its claim-level counts and recall per error type. */
-  public record Evaluation(String world, float threshold, Map<String, PrmEval.Report> sets) {}
+  /**
+   * An evaluation: the verifier's threshold; per set the segment-level counts and recall per
+   * error type of the verifier judging each way and of two baselines (the verifier as stored on a
+   * blank image, and flagging everything); and how well the verifier and the policy read the
+   * held-out scenes.
+   */
+  public record Evaluation(String world, float threshold, Map<String, Map<String, PrmEval.Report>> sets,
+      Reading.Result verifierReading, Reading.Result policyReading) {}
+
+  /** The baseline rows of each set, after a row per judging (the checkpoint's own first). */
+  public static final String BLANK_IMAGE = "blank image";
+  public static final String FLAG_EVERYTHING = "flag everything";
+
+  /** "by reading", with "(stored)" for the judging the checkpoint flags with. */
+  private static String rowName(PercevalVerifier.Judging j, PercevalVerifier.Judging stored) {
+    return "by " + j.name().toLowerCase(Locale.ROOT) + (j == stored ? " (stored)" : "");
+  }
 
   /** @param s seed, sampling length and world settings; the world is drawn at the policy's size */
   public static Trained train(Settings s, PrmSettings prm, String worldName, Path policyDir, Path out, Device device,
@@ -89,14 +107,21 @@ public final class PrmRun {
       long t0 = System.nanoTime();
       warmUp(trainer, prm, world, seed, listener);
       fit(trainer, prm, data, seed, losses, listener);
-      float threshold = prm.threshold();
-      if (prm.calibrate()) {
-        threshold = PrmEval.bestThreshold(new PercevalVerifier(model, tok, world, threshold, 128), validation);
-        listener.note(String.format(Locale.ROOT, "prm train: threshold %.2f (best claim F1 on %d train-split"
-            + " validation examples)", threshold, validation.size()));
-      }
       Map<String, String> meta = new LinkedHashMap<>();
       meta.put("world", world.name());
+      meta.put("judging", prm.judging().name().toLowerCase(Locale.ROOT));
+      float threshold = prm.threshold();
+      for (PercevalVerifier.Judging j : PercevalVerifier.Judging.values()) {
+        float t = prm.threshold();
+        if (prm.calibrate()) {
+          t = PrmEval.calibratedThreshold(new PercevalVerifier(model, tok, world, t, 128, j), validation,
+              prm.minPrecision());
+          listener.note(String.format(Locale.ROOT, "prm train: judged by %s, threshold %.2f (calibrated on %d"
+              + " train-split validation examples)", j.name().toLowerCase(Locale.ROOT), t, validation.size()));
+        }
+        meta.put(Verifiers.thresholdKey(j), Float.toString(t));
+        threshold = j == prm.judging() ? t : threshold;
+      }
       meta.put("threshold", Float.toString(threshold));
       meta.put("policy", policyDir.toAbsolutePath().toString());
       ModelCheckpoint.save(out, "verifier", model, tok, opt, prm.training().steps(), Map.of("seed", seed), meta);
@@ -165,10 +190,30 @@ public final class PrmRun {
           new PrmData.Mix(1, 0, 0, prm.mix().maxCorruptions()), "corrupt", listener));
       sets.put("policy samples", synthesize(s, prm, world, policy, Split.HELDOUT, seed + 1, n,
           new PrmData.Mix(0, 1, 0, 1), "sample", listener));
-      Map<String, PrmEval.Report> reports = new LinkedHashMap<>();
-      sets.forEach((name, examples) -> reports.put(name,
-          PrmEval.evaluate(opened.verifier(), world, policy.tokenizer(), examples)));
-      return new Evaluation(world.name(), ((PercevalVerifier) opened.verifier()).threshold(), reports);
+      Tokenizer tok = policy.tokenizer();
+      PercevalVerifier verifier = (PercevalVerifier) opened.verifier();
+      Map<String, String> meta = ModelCheckpoint.header(prmDir, "verifier").meta();
+      Map<String, Verifier> rows = new LinkedHashMap<>();
+      for (PercevalVerifier.Judging j : PercevalVerifier.Judging.values()) {
+        rows.put(rowName(j, verifier.judging()), Verifiers.stored(meta, verifier.model(), tok, world, 128, j));
+      }
+      rows.put(BLANK_IMAGE, PrmEval.blankImage(verifier));
+      rows.put(FLAG_EVERYTHING, PrmEval.flagEverything(world, tok));
+      Map<String, Map<String, PrmEval.Report>> reports = new LinkedHashMap<>();
+      sets.forEach((name, examples) -> {
+        Map<String, PrmEval.Report> set = new LinkedHashMap<>();
+        rows.forEach((row, v) -> set.put(row, PrmEval.evaluate(v, world, tok, examples)));
+        reports.put(name, set);
+      });
+      List<Task> scenes = Evaluator.tasks(world, Split.HELDOUT, seed + 2, n);
+      Reading.Result verifierReading = Reading.fromHead(verifier.model(), tok, world, scenes, 64);
+      Evaluator.Result greedy;
+      try (RunListener.Phase phase = listener.phase("read", scenes.size())) {
+        greedy = Evaluator.evaluate(p, tok, world, scenes, 64, s.sampling().maxNewTokens(), k -> phase.advance(k, null));
+      }
+      Reading.Result policyReading = Reading.fromClaims(world, scenes,
+          greedy.responses().stream().map(r -> List.of(r.split(" "))).toList());
+      return new Evaluation(world.name(), verifier.threshold(), reports, verifierReading, policyReading);
     }
   }
 

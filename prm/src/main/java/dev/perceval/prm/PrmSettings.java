@@ -12,8 +12,8 @@ import dev.perceval.policy.model.VlmConfig;
 
 /** Typed view of {@code perceval.prm} (see the prm module's reference.conf). */
 public record PrmSettings(boolean initFromPolicy, Settings.Model model, Settings.Sft training, int perceptionWarmup,
-    PrmTrainer.Loss loss, int trainExamples, float threshold, boolean calibrate, float posWeight, PrmData.Mix mix,
-    float policyTemperature, int evalN) {
+    PrmTrainer.Loss loss, int trainExamples, PercevalVerifier.Judging judging, float threshold, boolean calibrate,
+    float minPrecision, float posWeight, PrmData.Mix mix, float policyTemperature, int evalN) {
 
   /** {@code c} is the {@code perceval} block. */
   public static PrmSettings from(Config c) {
@@ -33,7 +33,7 @@ public record PrmSettings(boolean initFromPolicy, Settings.Model model, Settings
       try {
         mix = new PrmData.Mix(nonNegativeFloat(c, "prm.mix.corrupted"), nonNegativeFloat(c, "prm.mix.policy"),
             nonNegativeFloat(c, "prm.mix.correct"), positive(c, "prm.mix.max-corruptions"),
-            nonNegativeFloat(c, "prm.mix.position-weight"));
+            nonNegativeFloat(c, "prm.mix.position-weight"), nonNegativeFloat(c, "prm.mix.evasion-weight"));
       } catch (IllegalArgumentException e) {
         throw e.getMessage().startsWith("config") ? e
             : new IllegalArgumentException("config perceval.prm.mix: " + e.getMessage());
@@ -44,10 +44,16 @@ public record PrmSettings(boolean initFromPolicy, Settings.Model model, Settings
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("config perceval.prm.loss: " + e.getMessage());
       }
+      PercevalVerifier.Judging judging;
+      try {
+        judging = PercevalVerifier.Judging.parse(c.getString("prm.judging"));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("config perceval.prm.judging: " + e.getMessage());
+      }
       return new PrmSettings(c.getBoolean("prm.init-from-policy"), model, training,
           dev.perceval.policy.ConfigChecks.nonNegative(c, "prm.perception-warmup"), loss,
-          positive(c, "prm.train-examples"), fraction(c, "prm.threshold"),
-          c.getBoolean("prm.calibrate-threshold"),
+          positive(c, "prm.train-examples"), judging, fraction(c, "prm.threshold"),
+          c.getBoolean("prm.calibrate-threshold"), fraction(c, "prm.min-precision"),
           positiveFloat(c, "prm.pos-weight"), mix, positiveFloat(c, "prm.policy-temperature"), positive(c, "prm.eval-n"));
     } catch (ConfigException e) {
       throw new IllegalArgumentException("config: " + e.getMessage(), e);

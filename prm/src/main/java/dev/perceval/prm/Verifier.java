@@ -3,7 +3,7 @@ package dev.perceval.prm;
 import dev.perceval.policy.world.Task;
 import java.util.List;
 
-/** Finds the perception claims of responses that contradict their task's image. */
+/** Finds the segments of responses' thinking that contradict or dodge their task's image. */
 public interface Verifier {
   /**
    * For each (task, response ids) pair, the flagged claims in response order; an empty list

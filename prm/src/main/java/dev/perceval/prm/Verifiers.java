@@ -7,6 +7,7 @@ import dev.perceval.policy.model.TinyVlm;
 import dev.perceval.policy.text.Tokenizer;
 import dev.perceval.policy.world.World;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * The one way a verifier is opened from what a spec, request or command names: {@value #ORACLE}
@@ -67,7 +68,26 @@ public final class Verifiers {
       v.model().close();
       throw new IllegalArgumentException("verifier " + name + " and the policy use different vocabularies");
     }
-    float threshold = Float.parseFloat(v.meta().getOrDefault("threshold", Float.toString(DEFAULT_THRESHOLD)));
-    return new Opened(new PercevalVerifier(v.model(), v.tokenizer(), world, threshold, batchSize), v.model());
+    return new Opened(stored(v.meta(), v.model(), v.tokenizer(), world, batchSize, null), v.model());
+  }
+
+  /**
+   * The verifier as its checkpoint stores it (its judging and that judging's threshold), or
+   * judging the other way at that way's stored threshold. Checkpoints from before judging was
+   * stored judge by tokens.
+   */
+  public static PercevalVerifier stored(Map<String, String> meta, TinyVlm model, Tokenizer tok, World world,
+      int batchSize, PercevalVerifier.Judging as) {
+    PercevalVerifier.Judging judging = as != null ? as
+        : PercevalVerifier.Judging.parse(meta.getOrDefault("judging", "tokens"));
+    String fallback = meta.getOrDefault("threshold", Float.toString(DEFAULT_THRESHOLD));
+    float threshold = Float.parseFloat(meta.getOrDefault(thresholdKey(judging),
+        judging == PercevalVerifier.Judging.TOKENS ? fallback : Float.toString(DEFAULT_THRESHOLD)));
+    return new PercevalVerifier(model, tok, world, threshold, batchSize, judging);
+  }
+
+  /** The checkpoint meta key of a judging's calibrated threshold. */
+  static String thresholdKey(PercevalVerifier.Judging judging) {
+    return "threshold." + judging.name().toLowerCase(java.util.Locale.ROOT);
   }
 }

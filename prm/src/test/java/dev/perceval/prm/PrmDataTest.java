@@ -3,6 +3,7 @@ package dev.perceval.prm;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,13 +65,15 @@ class PrmDataTest {
         int spanTokens = e.truth().stream().mapToInt(f -> f.tokenEnd() - f.tokenStart()).sum();
         assertEquals(spanTokens, flaggedTokens, 0.0);
         switch (e.source()) {
-          case "correct" -> assertTrue(e.truth().isEmpty());
+          case "correct" -> {
+            assertTrue(e.truth().isEmpty(), e.truth().toString());
+            assertConsistent(world, tok, e);
+          }
           case "corrupted" -> {
             corrupted++;
-            long claims = e.truth().stream().filter(f -> !CONSEQUENCES.contains(f.errorType())).count();
-            assertTrue(claims >= 1 && claims <= 2, e.truth().toString());
-            assertEquals(e.task().answer(), tok.words(e.response()).get(e.response().length - 2),
-                "only claims change, the rest of the gold response stays");
+            // One or two mistakes, and the reasoning built on them when an object went unstated.
+            assertTrue(e.truth().size() >= 1 && e.truth().size() <= 3, e.truth().toString());
+            assertConsistent(world, tok, e);
           }
           case "policy" -> assertEquals(1, e.truth().stream().filter(f -> !CONSEQUENCES.contains(f.errorType())).count());
           default -> throw new AssertionError(e.source());
@@ -117,5 +120,60 @@ class PrmDataTest {
         () -> data.synthesize(Split.TRAIN, 1, 0, 10, MIX, null));
     assertTrue(e.getMessage().contains("no policy checkpoint"));
     assertFalse(data.synthesize(Split.TRAIN, 1, 0, 10, new PrmData.Mix(1, 0, 1, 1), null).isEmpty());
+  }
+
+  /**
+   * A made-up response reasons over what it claims: with the claims read back in their order, the
+   * world derives the same reasoning and answer (evasions aside, whose half claims it also reads).
+   */
+  static void assertConsistent(World world, Tokenizer tok, PrmExample e) {
+    if (e.truth().stream().anyMatch(f -> PrmData.EVASIONS.contains(f.errorType()))) {
+      return;
+    }
+    List<String> words = tok.words(e.response());
+    List<dev.perceval.policy.world.Fact> read = Claims.claims(world, tok, e.response()).stream()
+        .map(dev.perceval.policy.world.Segment::claim).toList();
+    World.Reasoned expected = world.reason(e.task(), read).orElseThrow();
+    assertEquals(expected.answer(), words.get(words.size() - 2), String.join(" ", words));
+    assertTrue(String.join(" ", words).contains(" " + expected.reasoning() + " . </think>"), String.join(" ", words));
+  }
+
+  @Test
+  void theTextGivesNoWrongClaimAway() {
+    World world = Worlds.create("digits", WorldConfig.defaults());
+    Tokenizer tok = Tokenizer.of(world.vocabulary());
+    PrmData data = new PrmData(world, tok);
+    int valueErrorsOnSums = 0;
+    int cellOrder = 0;
+    int n = 0;
+    for (int i = 0; i < 400; i++) {
+      Task t = world.task(Split.TRAIN, 4, i);
+      PrmExample e = data.corrupted(t, new Rng(i), 1);
+      List<String> words = tok.words(e.response());
+      if (t.family().equals("sum") && e.truth().stream().anyMatch(f -> f.errorType() == ErrorType.VALUE)) {
+        valueErrorsOnSums++;
+        assertNotEquals(t.answer(), words.get(words.size() - 2), "the sum follows the misread digit: " + words);
+      }
+      List<Integer> cells = Claims.claims(world, tok, data.correct(t, new Rng(i)).response()).stream()
+          .map(s -> world.grid().cell(s.claim())).toList();
+      cellOrder += cells.equals(cells.stream().sorted().toList()) ? 1 : 0;
+      n++;
+    }
+    assertTrue(valueErrorsOnSums > 10, "enough sums with a misread digit: " + valueErrorsOnSums);
+    assertTrue(cellOrder < n * 0.6, "claims come in shuffled order, not the cells': " + cellOrder + " of " + n);
+  }
+
+  @Test
+  void evasionsAreMadeAndLabelled() {
+    World world = Worlds.create("digits", WorldConfig.defaults());
+    Tokenizer tok = Tokenizer.of(world.vocabulary());
+    PrmData data = new PrmData(world, tok);
+    java.util.Set<ErrorType> types = new java.util.HashSet<>();
+    for (int i = 0; i < 200; i++) {
+      data.corrupted(world.task(Split.TRAIN, 1, i), new Rng(i), 2, 1.0, 1.0).truth()
+          .forEach(f -> types.add(f.errorType()));
+    }
+    assertEquals(java.util.EnumSet.allOf(ErrorType.class).stream()
+        .filter(t -> t != ErrorType.KIND && t != ErrorType.SIZE).collect(java.util.stream.Collectors.toSet()), types);
   }
 }

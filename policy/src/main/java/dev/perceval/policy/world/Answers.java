@@ -27,6 +27,13 @@ public final class Answers {
     return GridWorld.TAGS.contains(answer) ? Optional.empty() : Optional.of(answer);
   }
 
+  /** {@code <think> s1 . s2 . ... </think> <answer> X </answer>}: the format a response is read in. */
+  public static String response(List<String> thinking, String answer) {
+    StringBuilder b = new StringBuilder("<think>");
+    thinking.forEach(s -> b.append(' ').append(s).append(" ."));
+    return b.append(" </think> <answer> ").append(answer).append(" </answer>").toString();
+  }
+
   /** 1 iff the format holds and the answer is the task's; else 0. */
   public static double reward(Task task, List<String> words) {
     return extractAnswer(words).filter(a -> a.equals(task.answer())).isPresent() ? 1.0 : 0.0;

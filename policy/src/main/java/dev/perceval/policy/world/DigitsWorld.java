@@ -47,40 +47,50 @@ public final class DigitsWorld extends GridWorld {
   }
 
   @Override
-  Question ask(String family, List<Fact> facts, Rng rng) {
-    List<Integer> values = facts.stream().map(f -> Integer.parseInt(f.value())).toList();
+  String question(String family, List<Fact> facts, Rng rng) {
     return switch (family) {
-      case "sum" -> {
-        int sum = values.stream().mapToInt(Integer::intValue).sum();
-        yield new Question(family, "what is the sum of all digits ?", join(values, " + ") + " = " + sum, "" + sum);
-      }
-      case "colour-sum" -> {
-        String colour = facts.get(rng.nextInt(facts.size())).colour();
-        List<Integer> of = facts.stream().filter(f -> f.colour().equals(colour))
-            .map(f -> Integer.parseInt(f.value())).toList();
-        int sum = of.stream().mapToInt(Integer::intValue).sum();
-        yield new Question(family, "what is the sum of the " + colour + " digits ?",
-            colour + " : " + join(of, " + ") + " = " + sum, "" + sum);
-      }
-      case "count-greater" -> {
-        int n = 1 + rng.nextInt(8);
-        List<Integer> above = values.stream().filter(v -> v > n).toList();
-        yield new Question(family, "how many digits are greater than " + n + " ?",
-            "greater than " + n + " : " + (above.isEmpty() ? "none" : join(above, " ")) + " = " + above.size(),
-            "" + above.size());
-      }
-      case "digit-at" -> {
-        Fact f = facts.get(rng.nextInt(facts.size()));
-        yield new Question(family, "what digit is at " + f.position() + " ?",
-            f.position() + " is " + f.value(), f.value());
-      }
-      case "largest" -> {
-        int max = values.stream().mapToInt(Integer::intValue).max().orElseThrow();
-        yield new Question(family, "what is the largest digit ?",
-            "largest of " + join(values, " ") + " = " + max, "" + max);
-      }
+      case "sum" -> "what is the sum of all digits ?";
+      case "colour-sum" -> "what is the sum of the " + facts.get(rng.nextInt(facts.size())).colour() + " digits ?";
+      case "count-greater" -> "how many digits are greater than " + (1 + rng.nextInt(8)) + " ?";
+      case "digit-at" -> "what digit is at " + facts.get(rng.nextInt(facts.size())).position() + " ?";
+      case "largest" -> "what is the largest digit ?";
       default -> throw new IllegalArgumentException("unknown question family '" + family + "' for world " + NAME);
     };
+  }
+
+  @Override
+  Optional<Reasoned> reason(String family, List<String> question, List<Fact> stated) {
+    List<Integer> values = stated.stream().map(f -> Integer.parseInt(f.value())).toList();
+    switch (family) {
+      case "sum" -> {
+        int sum = values.stream().mapToInt(Integer::intValue).sum();
+        return values.isEmpty() ? Optional.empty() : Optional.of(new Reasoned(join(values, " + ") + " = " + sum, "" + sum));
+      }
+      case "colour-sum" -> {
+        String colour = question.stream().filter(COLOURS::contains).findFirst().orElseThrow();
+        List<Integer> of = stated.stream().filter(f -> f.colour().equals(colour))
+            .map(f -> Integer.parseInt(f.value())).toList();
+        int sum = of.stream().mapToInt(Integer::intValue).sum();
+        return Optional.of(new Reasoned(colour + " : " + (of.isEmpty() ? "none" : join(of, " + ")) + " = " + sum,
+            "" + sum));
+      }
+      case "count-greater" -> {
+        int n = Integer.parseInt(question.get(question.indexOf("than") + 1));
+        List<Integer> above = values.stream().filter(v -> v > n).toList();
+        return Optional.of(new Reasoned("greater than " + n + " : " + (above.isEmpty() ? "none" : join(above, " "))
+            + " = " + above.size(), "" + above.size()));
+      }
+      case "digit-at" -> {
+        int cell = namedCell(question);
+        return stated.stream().filter(f -> GRID.cell(f) == cell).findFirst()
+            .map(f -> new Reasoned(f.position() + " is " + f.value(), f.value()));
+      }
+      case "largest" -> {
+        int max = values.stream().mapToInt(Integer::intValue).max().orElse(-1);
+        return max < 0 ? Optional.empty() : Optional.of(new Reasoned("largest of " + join(values, " ") + " = " + max, "" + max));
+      }
+      default -> throw new IllegalArgumentException("unknown question family '" + family + "' for world " + NAME);
+    }
   }
 
   private static String join(List<Integer> values, String sep) {

@@ -55,8 +55,6 @@ abstract class GridWorld implements World {
     return cfg.imageSize();
   }
 
-  /** A question, its reasoning segment and its answer. */
-  record Question(String family, String text, String reasoning, String answer) {}
 
   @Override
   public Task task(Split split, long seed, long index) {
@@ -75,28 +73,43 @@ abstract class GridWorld implements World {
       looks.add(look);
     }
     String family = enabled.get(rng.nextInt(enabled.size()));
-    Question q = ask(family, facts, rng);
-    StringBuilder gold = new StringBuilder("<think>");
+    String question = question(family, facts, rng);
+    Reasoned gold = reason(family, words(question), facts).orElseThrow(() -> new IllegalStateException(
+        "world " + name() + " cannot answer its own question '" + question + "'"));
+    List<String> thinking = new ArrayList<>();
     // A stream of its own, so every other field of the task is as it was without reflections.
     Rng reflect = Rng.derive(seed, name(), split.label(), index, "reflection");
     int reflectAt = reflect.nextDouble() < REFLECTION_RATE ? reflect.nextInt(facts.size()) : -1;
     for (int i = 0; i < facts.size(); i++) {
       String claim = claimText(facts.get(i));
       if (i == reflectAt) {
-        gold.append(' ').append(Reflections.sentence(claim)).append(" .");
+        thinking.add(Reflections.sentence(claim));
       }
-      gold.append(' ').append(claim).append(" .");
+      thinking.add(claim);
     }
-    gold.append(' ').append(q.reasoning()).append(" . </think> <answer> ").append(q.answer()).append(" </answer>");
+    thinking.add(gold.reasoning());
     float[] image = render(facts, looks);
-    return new Task(new TaskId(name(), split, seed, index).toString(), name(), family, q.text(),
-        gold.toString(), q.answer(), facts, image, cfg.imageSize());
+    return new Task(new TaskId(name(), split, seed, index).toString(), name(), family, question,
+        Answers.response(thinking, gold.answer()), gold.answer(), facts, image, cfg.imageSize());
+  }
+
+  @Override
+  public Optional<Reasoned> reason(Task task, List<Fact> stated) {
+    return reason(task.family(), words(task.question()), stated);
+  }
+
+  private static List<String> words(String text) {
+    return List.of(text.strip().split("\\s+"));
   }
 
   /** Draws one object at a cell; {@code look} receives rendering details (instance, jitter...). */
   abstract Fact object(Rng rng, Split split, int row, int col, int[] look);
 
-  abstract Question ask(String family, List<Fact> facts, Rng rng);
+  /** Draws the question of a {@code family} about the scene's {@code facts} from {@code rng}. */
+  abstract String question(String family, List<Fact> facts, Rng rng);
+
+  /** The reasoning over {@code stated} that answers {@code question}, as the gold thinking writes it. */
+  abstract Optional<Reasoned> reason(String family, List<String> question, List<Fact> stated);
 
   abstract float[] render(List<Fact> facts, List<int[]> looks);
 

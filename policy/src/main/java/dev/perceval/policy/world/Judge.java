@@ -56,7 +56,6 @@ public final class Judge {
     Set<Integer> occupied = new HashSet<>();
     facts.forEach(f -> occupied.add(grid.cell(f)));
     List<ClaimVerdict> out = new ArrayList<>(parts.size());
-    int firstReasoning = -1;
     for (int i = 0; i < parts.size(); i++) {
       Segment p = parts.get(i);
       out.add(switch (p.kind()) {
@@ -67,29 +66,84 @@ public final class Judge {
         }
         case REFLECTION -> followedByItsClaim(world, p, i + 1 < parts.size() ? parts.get(i + 1) : null)
             ? ClaimVerdict.CORRECT : ClaimVerdict.wrong(ErrorType.EVASION);
-        case REASONING -> {
-          firstReasoning = firstReasoning < 0 ? i : firstReasoning;
-          yield ClaimVerdict.CORRECT;
-        }
-        case OTHER -> ClaimVerdict.CORRECT;
+        case REASONING, OTHER -> ClaimVerdict.CORRECT;
       });
     }
-    int reading = firstReasoning;
-    for (int i = parts.size() - 1; reading < 0 && i >= 0; i--) {
-      reading = parts.get(i).judged() ? i : -1;
-    }
-    if (reading >= 0 && out.get(reading).correct()) {
-      Set<Integer> stated = new HashSet<>();
-      for (Segment p : parts.subList(0, reading)) {
-        if (p.kind() == Segment.Kind.CLAIM) {
-          stated.add(grid.cell(p.claim()));
-        }
-      }
-      if (!stated.containsAll(occupied)) {
-        out.set(reading, ClaimVerdict.wrong(ErrorType.OMISSION));
-      }
+    int reading = readingEnd(parts);
+    if (reading >= 0 && out.get(reading).correct() && !statedCells(world, parts, reading).containsAll(occupied)) {
+      out.set(reading, ClaimVerdict.wrong(ErrorType.OMISSION));
     }
     return out;
+  }
+
+  /**
+   * What a reader of the image rather than of the facts makes of the same rules: per segment, the
+   * probability that it is wrong given {@code belief} about each cell. A claim is right with the
+   * probability that its cell holds its object in its colour; the reasoning omits an object with
+   * the probability that some cell no claim names is not empty. Statements and reflections need
+   * no image: the rules decide them, as for the facts.
+   */
+  public static double[] wrongProbabilities(World world, List<Segment> parts, Belief belief) {
+    PerceptionClasses classes = world.perceptionClasses();
+    Grid grid = world.grid();
+    double[] out = new double[parts.size()];
+    for (int i = 0; i < parts.size(); i++) {
+      Segment p = parts.get(i);
+      out[i] = switch (p.kind()) {
+        case CLAIM -> {
+          int cell = grid.cell(p.claim());
+          yield 1 - belief.object(cell, classes.objectClass(p.claim())) * belief.colour(cell,
+              classes.colourClass(p.claim()));
+        }
+        case STATEMENT -> 1;
+        case REFLECTION -> followedByItsClaim(world, p, i + 1 < parts.size() ? parts.get(i + 1) : null) ? 0 : 1;
+        case REASONING, OTHER -> 0;
+      };
+    }
+    int reading = readingEnd(parts);
+    if (reading >= 0) {
+      Set<Integer> stated = statedCells(world, parts, reading);
+      int nothing = classes.objectClass(null);
+      double allEmpty = 1;
+      for (int cell = 0; cell < grid.cells(); cell++) {
+        allEmpty *= stated.contains(cell) ? 1 : belief.object(cell, nothing);
+      }
+      out[reading] = 1 - (1 - out[reading]) * allEmpty;
+    }
+    return out;
+  }
+
+  /** What a reader believes each cell holds, as probabilities over the world's perception classes. */
+  public interface Belief {
+    double object(int cell, int objectClass);
+
+    double colour(int cell, int colourClass);
+  }
+
+  /** The segment the omission rule judges: the first reasoning, else the last judged segment; -1 if none. */
+  private static int readingEnd(List<Segment> parts) {
+    for (int i = 0; i < parts.size(); i++) {
+      if (parts.get(i).kind() == Segment.Kind.REASONING) {
+        return i;
+      }
+    }
+    for (int i = parts.size() - 1; i >= 0; i--) {
+      if (parts.get(i).judged()) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** The cells that claims before segment {@code end} name. */
+  private static Set<Integer> statedCells(World world, List<Segment> parts, int end) {
+    Set<Integer> stated = new HashSet<>();
+    for (Segment p : parts.subList(0, end)) {
+      if (p.isClaim()) {
+        stated.add(world.grid().cell(p.claim()));
+      }
+    }
+    return stated;
   }
 
   /** The parts of a response with their verdicts against {@code facts}. */

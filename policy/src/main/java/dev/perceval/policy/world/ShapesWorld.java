@@ -51,48 +51,75 @@ public final class ShapesWorld extends GridWorld {
   }
 
   @Override
-  Question ask(String family, List<Fact> facts, Rng rng) {
+  String question(String family, List<Fact> facts, Rng rng) {
     return switch (family) {
       case "count-colour" -> {
         // Mostly colours that are present, sometimes one that is not: zero is a valid answer.
         String colour = rng.nextInt(4) > 0 ? facts.get(rng.nextInt(facts.size())).colour()
             : COLOURS.get(rng.nextInt(COLOURS.size()));
-        long n = facts.stream().filter(f -> f.colour().equals(colour)).count();
-        yield new Question(family, "how many " + colour + " shapes are there ?", "count " + colour + " = " + n, "" + n);
+        yield "how many " + colour + " shapes are there ?";
       }
       case "count-kind" -> {
         int k = rng.nextInt(4) > 0 ? KINDS.indexOf(facts.get(rng.nextInt(facts.size())).value()) : rng.nextInt(KINDS.size());
-        long n = facts.stream().filter(f -> f.value().equals(KINDS.get(k))).count();
-        yield new Question(family, "how many " + PLURALS.get(k) + " are there ?",
-            "count " + PLURALS.get(k) + " = " + n, "" + n);
+        yield "how many " + PLURALS.get(k) + " are there ?";
       }
       case "colour-difference" -> {
         String a = COLOURS.get(rng.nextInt(COLOURS.size()));
         String b = COLOURS.get((COLOURS.indexOf(a) + 1 + rng.nextInt(COLOURS.size() - 1)) % COLOURS.size());
-        long na = facts.stream().filter(f -> f.colour().equals(a)).count();
-        long nb = facts.stream().filter(f -> f.colour().equals(b)).count();
-        String more = na >= nb ? a : b;
-        String less = na >= nb ? b : a;
-        long hi = Math.max(na, nb);
-        long lo = Math.min(na, nb);
-        yield new Question(family, "how many more " + more + " shapes than " + less + " shapes are there ?",
-            more + " " + hi + " - " + less + " " + lo + " = " + (hi - lo), "" + (hi - lo));
+        boolean aMore = count(facts, f -> f.colour().equals(a)) >= count(facts, f -> f.colour().equals(b));
+        yield "how many more " + (aMore ? a : b) + " shapes than " + (aMore ? b : a) + " shapes are there ?";
       }
-      case "shape-at" -> {
-        Fact f = facts.get(rng.nextInt(facts.size()));
-        yield new Question(family, "what shape is at " + f.position() + " ?", f.position() + " is " + f.value(), f.value());
-      }
+      case "shape-at" -> "what shape is at " + facts.get(rng.nextInt(facts.size())).position() + " ?";
       case "more-than" -> {
         int a = rng.nextInt(KINDS.size());
         int b = (a + 1 + rng.nextInt(KINDS.size() - 1)) % KINDS.size();
-        long na = facts.stream().filter(f -> f.value().equals(KINDS.get(a))).count();
-        long nb = facts.stream().filter(f -> f.value().equals(KINDS.get(b))).count();
-        String answer = na > nb ? "yes" : "no";
-        yield new Question(family, "are there more " + PLURALS.get(a) + " than " + PLURALS.get(b) + " ?",
-            PLURALS.get(a) + " " + na + " " + PLURALS.get(b) + " " + nb + " = " + answer, answer);
+        yield "are there more " + PLURALS.get(a) + " than " + PLURALS.get(b) + " ?";
       }
       default -> throw new IllegalArgumentException("unknown question family '" + family + "' for world " + NAME);
     };
+  }
+
+  @Override
+  Optional<Reasoned> reason(String family, List<String> question, List<Fact> stated) {
+    return switch (family) {
+      case "count-colour" -> {
+        String colour = question.get(2);
+        long n = count(stated, f -> f.colour().equals(colour));
+        yield Optional.of(new Reasoned("count " + colour + " = " + n, "" + n));
+      }
+      case "count-kind" -> {
+        String plural = question.get(2);
+        long n = count(stated, f -> f.value().equals(KINDS.get(PLURALS.indexOf(plural))));
+        yield Optional.of(new Reasoned("count " + plural + " = " + n, "" + n));
+      }
+      case "colour-difference" -> {
+        String more = question.get(3);
+        String less = question.get(question.indexOf("than") + 1);
+        long hi = count(stated, f -> f.colour().equals(more));
+        long lo = count(stated, f -> f.colour().equals(less));
+        // A reading with fewer of the colour the question calls "more" still answers in counts.
+        yield Optional.of(new Reasoned(more + " " + hi + " - " + less + " " + lo + " = " + Math.max(0, hi - lo),
+            "" + Math.max(0, hi - lo)));
+      }
+      case "shape-at" -> {
+        int cell = namedCell(question);
+        yield stated.stream().filter(f -> GRID.cell(f) == cell).findFirst()
+            .map(f -> new Reasoned(f.position() + " is " + f.value(), f.value()));
+      }
+      case "more-than" -> {
+        String a = question.get(3);
+        String b = question.get(5);
+        long na = count(stated, f -> f.value().equals(KINDS.get(PLURALS.indexOf(a))));
+        long nb = count(stated, f -> f.value().equals(KINDS.get(PLURALS.indexOf(b))));
+        String answer = na > nb ? "yes" : "no";
+        yield Optional.of(new Reasoned(a + " " + na + " " + b + " " + nb + " = " + answer, answer));
+      }
+      default -> throw new IllegalArgumentException("unknown question family '" + family + "' for world " + NAME);
+    };
+  }
+
+  private static long count(List<Fact> facts, java.util.function.Predicate<Fact> p) {
+    return facts.stream().filter(p).count();
   }
 
   @Override

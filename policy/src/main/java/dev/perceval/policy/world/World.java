@@ -38,6 +38,17 @@ public interface World {
   /** Checks a claimed fact against the scene's objects, by the object at the claimed cell. */
   ClaimVerdict check(Fact claim, List<Fact> facts);
 
+  /** The reasoning segment of a response and the answer it reaches. */
+  record Reasoned(String reasoning, String answer) {}
+
+  /**
+   * The reasoning and answer to {@code task}'s question of a response that read the scene as
+   * {@code stated}: the gold ones for the scene's own objects, a consistent hallucination after
+   * wrong claims. Empty when the question has no answer in the world's words over them (the
+   * digit at a cell where nothing was stated).
+   */
+  Optional<Reasoned> reason(Task task, List<Fact> stated);
+
   /** The words of the claim that states {@code fact}. */
   String claimText(Fact fact);
 

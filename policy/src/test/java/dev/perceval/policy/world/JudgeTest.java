@@ -117,4 +117,76 @@ class JudgeTest {
         s.stream().map(Segment::kind).toList());
     assertEquals(Map.of(), wrong(DIGITS, "<think> blue 9 at middle left . how many . 9 = 9 . </think>", scene));
   }
+
+  /** A reader certain of what each cell of the scene holds. */
+  static Judge.Belief certain(World world, List<Fact> facts) {
+    PerceptionClasses classes = world.perceptionClasses();
+    Fact[] cells = new Fact[world.grid().cells()];
+    facts.forEach(f -> cells[world.grid().cell(f)] = f);
+    return new Judge.Belief() {
+      @Override
+      public double object(int cell, int objectClass) {
+        return classes.objectClass(cells[cell]) == objectClass ? 1 : 0;
+      }
+
+      @Override
+      public double colour(int cell, int colourClass) {
+        return classes.colourClass(cells[cell]) == colourClass ? 1 : 0;
+      }
+    };
+  }
+
+  @Test
+  void aReaderCertainOfTheSceneJudgesAsTheFactsDo() {
+    for (int i = 0; i < 300; i++) {
+      Task t = DIGITS.task(Split.TRAIN, 2, i);
+      // The gold thinking, and the same with its first claim misread, its second left out and a
+      // reflection put where its third was.
+      List<String> responses = new ArrayList<>(List.of(t.goldResponse()));
+      List<Fact> f = t.facts();
+      String edited = t.goldResponse().replace(DIGITS.claimText(f.get(0)),
+          DIGITS.claimText(f.get(0).withValue(f.get(0).value().equals("1") ? "2" : "1")))
+          .replace(DIGITS.claimText(f.get(1)) + " . ", "");
+      if (f.size() > 2) {
+        edited = edited.replace(DIGITS.claimText(f.get(2)), Reflections.sentence(DIGITS.claimText(f.get(2))));
+      }
+      responses.add(edited);
+      for (String r : responses) {
+        List<Segment> segments = Judge.segments(DIGITS, Arrays.asList(r.split(" ")));
+        List<ClaimVerdict> verdicts = Judge.verdicts(DIGITS, segments, f);
+        double[] p = Judge.wrongProbabilities(DIGITS, segments, certain(DIGITS, f));
+        for (int j = 0; j < segments.size(); j++) {
+          assertEquals(verdicts.get(j).correct() ? 0.0 : 1.0, p[j], 1e-12, r + " at " + segments.get(j));
+        }
+      }
+    }
+  }
+
+  @Test
+  void doubtAboutACellMakesItsClaimAndAnOmissionUncertain() {
+    List<Fact> scene = List.of(digit("4", "blue", 0, 0));
+    PerceptionClasses classes = DIGITS.perceptionClasses();
+    Judge.Belief unsure = new Judge.Belief() {
+      @Override
+      public double object(int cell, int objectClass) {
+        if (cell == 0) {
+          return objectClass == classes.objectClass(scene.get(0)) ? 0.8 : 0.2 / (classes.objects().size() - 1);
+        }
+        // Bottom right might hold something: a reading that names no object there may omit one.
+        double empty = cell == 8 ? 0.7 : 1.0;
+        return objectClass == classes.objectClass(null) ? empty : (1 - empty) / (classes.objects().size() - 1);
+      }
+
+      @Override
+      public double colour(int cell, int colourClass) {
+        return cell == 0 ? (colourClass == classes.colourClass(scene.get(0)) ? 1 : 0)
+            : (colourClass == classes.colourClass(null) ? 1 : 0);
+      }
+    };
+    List<Segment> s = Judge.segments(DIGITS, Arrays.asList(
+        "<think> blue 4 at top left . 4 = 4 . </think> <answer> 4 </answer>".split(" ")));
+    double[] p = Judge.wrongProbabilities(DIGITS, s, unsure);
+    assertEquals(0.2, p[0], 1e-12);
+    assertEquals(0.3, p[1], 1e-12);
+  }
 }
