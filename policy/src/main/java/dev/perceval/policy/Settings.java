@@ -26,7 +26,8 @@ import static dev.perceval.policy.ConfigChecks.positiveFloat;
 public record Settings(String device, int threads, long seed, Path cacheDir, World world,
     Model model, Sft sft, Sampling sampling, Eval eval) {
 
-  public record World(String name, int imageSize, List<String> families, int minObjects, int maxObjects) {}
+  public record World(String name, int imageSize, List<String> families, int minObjects, int maxObjects,
+      int sftInstances) {}
 
   public record Model(int patch, int stemChannels, int dModel, int layers, int heads, int maxText) {
     public VlmConfig shape(int imageSize, int vocab) {
@@ -53,7 +54,7 @@ public record Settings(String device, int threads, long seed, Path cacheDir, Wor
   /** How the configured world builds scenes, drawn at {@code imageSize} (e.g. a checkpoint's size). */
   public WorldConfig worldConfig(int imageSize) {
     return new WorldConfig(imageSize, world.families(), world.minObjects(),
-        world.maxObjects(), cacheDir);
+        world.maxObjects(), cacheDir, world.sftInstances());
   }
 
   /** reference.conf, then {@code file} if given, then {@code overrides} (dotted keys under perceval). */
@@ -121,7 +122,7 @@ public record Settings(String device, int threads, long seed, Path cacheDir, Wor
           cacheDir,
           new World(c.getString("world.name"), positive(c, "world.image-size"),
               c.getStringList("world.families"), nonNegative(c, "world.min-objects"),
-              nonNegative(c, "world.max-objects")),
+              nonNegative(c, "world.max-objects"), nonNegative(c, "world.sft-instances")),
           new Model(positive(c, "model.patch"), nonNegative(c, "model.stem-channels"), positive(c, "model.d-model"),
               positive(c, "model.layers"), positive(c, "model.heads"), positive(c, "model.max-text")),
           new Sft(positive(c, "sft.steps"), positive(c, "sft.batch-size"), positiveFloat(c, "sft.lr"),

@@ -142,7 +142,7 @@ public final class PrmRun {
     int b = prm.training().batchSize();
     try (RunListener.Phase phase = listener.phase("read", prm.perceptionWarmup())) {
       for (int step = 0; step < prm.perceptionWarmup(); step++) {
-        PrmTrainer.StepResult r = trainer.perceptionStep(warm.at(step), SftRun.batch(world, warmSeed, step, b));
+        PrmTrainer.StepResult r = trainer.perceptionStep(warm.at(step), SftRun.batch(world, Split.TRAIN, warmSeed, step, b));
         phase.advance(1, String.format(Locale.ROOT, "perception loss %.4f", r.loss()));
       }
     }

@@ -27,7 +27,7 @@ final class DataCommand extends GroupCommand {
         description = "One of ${COMPLETION-CANDIDATES}.")
     String world;
 
-    @Option(names = "--split", defaultValue = "heldout", description = "train or heldout.")
+    @Option(names = "--split", defaultValue = "heldout", description = "sft, train or heldout.")
     String split;
 
     @Option(names = "--n", defaultValue = "100", description = "Number of tasks.")

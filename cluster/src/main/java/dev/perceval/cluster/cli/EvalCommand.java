@@ -28,7 +28,7 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--world", description = "World to draw tasks from (default: the checkpoint's).")
   String world;
 
-  @Option(names = "--split", defaultValue = "heldout", description = "train or heldout.")
+  @Option(names = "--split", defaultValue = "heldout", description = "sft, train or heldout.")
   String split;
 
   @Option(names = "--n", description = "Number of tasks (perceval.eval.n).")

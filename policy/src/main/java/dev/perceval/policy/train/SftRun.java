@@ -27,10 +27,11 @@ import java.util.Map;
 public final class SftRun {
   private SftRun() {}
 
-  public static List<Task> batch(World world, long seed, long step, int size) {
+  /** Batch {@code step} of {@code size} tasks from {@code split}: SFT trains on the sft split. */
+  public static List<Task> batch(World world, Split split, long seed, long step, int size) {
     List<Task> tasks = new ArrayList<>(size);
     for (int i = 0; i < size; i++) {
-      tasks.add(world.task(Split.TRAIN, seed, step * size + i));
+      tasks.add(world.task(split, seed, step * size + i));
     }
     return tasks;
   }
@@ -76,15 +77,16 @@ public final class SftRun {
         previous.restore(opt);
       }
       listener.note(String.format(Locale.ROOT, "sft: world %s, %.2fM parameters (d%d x %d layers, %d image tokens),"
-              + " steps %d..%d x %d", world.name(), model.parameterCount() / 1e6, shape.dModel(), shape.layers(),
-          shape.imageTokens(), from, s.sft().steps(), s.sft().batchSize()));
+              + " steps %d..%d x %d, traces of the sft split (%s)", world.name(), model.parameterCount() / 1e6,
+          shape.dModel(), shape.layers(), shape.imageTokens(), from, s.sft().steps(), s.sft().batchSize(),
+          s.world().sftInstances() == 0 ? "the whole train pool" : s.world().sftInstances() + " train instances"));
       long t0 = System.nanoTime();
       int every = s.sft().checkpointEvery();
       try (RunListener.Phase phase = listener.phase("sft", s.sft().steps())) {
         phase.advance(from, null);
         Sft sft = new Sft(model, opt, s.sft().schedule(), world, s.sft().perceptionWeight());
         for (long step = from; step < end; step++) {
-          Sft.StepResult r = sft.step(step, Batch.of(batch(world, s.seed(), step, s.sft().batchSize()), tok));
+          Sft.StepResult r = sft.step(step, Batch.of(batch(world, Split.SFT, s.seed(), step, s.sft().batchSize()), tok));
           losses.add(r.loss());
           phase.advance(1, String.format(Locale.ROOT, "loss %.3f", r.loss()));
           if (every > 0 && (step + 1) % every == 0 && step + 1 < end) {

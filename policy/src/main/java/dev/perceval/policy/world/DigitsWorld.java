@@ -40,7 +40,7 @@ public final class DigitsWorld extends GridWorld {
   Fact object(Rng rng, Split split, int row, int col, int[] look) {
     int digit = rng.nextInt(DIGITS.size());
     String colour = COLOURS.get(rng.nextInt(COLOURS.size()));
-    look[0] = mnist.poolInstance(digit, split, rng.nextInt(mnist.poolSize(digit, split)));
+    look[0] = poolInstance(digit, split, rng.nextInt(poolSize(digit, split)));
     look[1] = rng.nextInt(3) - 1;
     look[2] = rng.nextInt(3) - 1;
     return new Fact("digit", Integer.toString(digit), colour, null, row, col);
@@ -188,11 +188,28 @@ public final class DigitsWorld extends GridWorld {
     return f.withValue(other(DIGITS, f.value(), rng));
   }
 
+  /**
+   * How many instances of {@code digit} a split's scenes draw from: the annotated traces (sft) use
+   * the first {@code sftInstances / 10} of the train pool, a fixed subset; RL prompts and the
+   * verifier's data use the whole train pool.
+   */
+  private int poolSize(int digit, Split split) {
+    int train = mnist.poolSize(digit, Split.TRAIN);
+    if (split != Split.SFT) {
+      return mnist.poolSize(digit, split);
+    }
+    return cfg.sftInstances() == 0 ? train : Math.min(train, Math.max(1, cfg.sftInstances() / DIGITS.size()));
+  }
+
+  private int poolInstance(int digit, Split split, int k) {
+    return mnist.poolInstance(digit, split == Split.SFT ? Split.TRAIN : split, k);
+  }
+
   /** Instance indices a split may use for a digit class (for tests of the split rule). */
   List<Integer> pool(int digit, Split split) {
     List<Integer> out = new ArrayList<>();
-    for (int k = 0; k < mnist.poolSize(digit, split); k++) {
-      out.add(mnist.poolInstance(digit, split, k));
+    for (int k = 0; k < poolSize(digit, split); k++) {
+      out.add(poolInstance(digit, split, k));
     }
     return out;
   }

@@ -1,7 +1,14 @@
 package dev.perceval.policy.world;
 
-/** Which pool a task draws from; held-out scenes use digit instances never seen in training. */
+/**
+ * Which pool a task draws from. The paper's regime has three: a limited set of annotated traces
+ * (SFT), many more images with question and answer only (RL prompts, and the verifier's
+ * perception-intensive data), and held-out scenes of instances no stage sees. A world with real
+ * instances (MNIST digits) draws {@code sft} scenes from a fixed subset of the train pool
+ * ({@code perceval.world.sft-instances}); both are disjoint from the held-out pool by the pool rule.
+ */
 public enum Split {
+  SFT("sft"),
   TRAIN("train"),
   HELDOUT("heldout");
 
@@ -21,6 +28,6 @@ public enum Split {
         return split;
       }
     }
-    throw new IllegalArgumentException("unknown split '" + s + "' (expected train or heldout)");
+    throw new IllegalArgumentException("unknown split '" + s + "' (expected sft, train or heldout)");
   }
 }

@@ -6,6 +6,7 @@ import dev.perceval.policy.model.VlmConfig;
 import dev.perceval.policy.world.Fact;
 import dev.perceval.policy.world.Grid;
 import dev.perceval.policy.world.PerceptionClasses;
+import dev.perceval.policy.world.Split;
 import dev.perceval.policy.world.Task;
 import dev.perceval.policy.world.World;
 import dev.perceval.policy.world.WorldConfig;
@@ -23,7 +24,7 @@ class WorldPerceptionTest {
 
   /** The class names a world's scenes are labelled with, objects then colours. */
   private static List<Set<String>> labelled(World world) {
-    List<Task> tasks = SftRun.batch(world, 3, 0, 60);
+    List<Task> tasks = SftRun.batch(world, Split.TRAIN, 3, 0, 60);
     PerceptionTargets t = PerceptionTargets.of(world, tasks, CFG);
     Set<String> objects = new TreeSet<>();
     Set<String> colours = new TreeSet<>();

@@ -121,6 +121,28 @@ class WorldTest {
   }
 
   @Test
+  void annotatedTracesDrawFromAFixedSubsetOfTheTrainPool() {
+    DigitsWorld digits = (DigitsWorld) Worlds.create("digits", CFG);
+    int sft = 0;
+    int train = 0;
+    for (int d = 0; d < 10; d++) {
+      List<Integer> pool = digits.pool(d, Split.SFT);
+      assertEquals(WorldConfig.DEFAULT_SFT_INSTANCES / 10, pool.size(), "class " + d);
+      assertTrue(digits.pool(d, Split.TRAIN).containsAll(pool), "class " + d);
+      assertTrue(pool.stream().noneMatch(digits.pool(d, Split.HELDOUT)::contains), "class " + d);
+      sft += pool.size();
+      train += digits.pool(d, Split.TRAIN).size();
+    }
+    assertEquals(1000, sft);
+    assertTrue(train >= 7900, "RL prompts draw from the whole train pool: " + train);
+    DigitsWorld all = (DigitsWorld) Worlds.create("digits", new WorldConfig(48, List.of(), 0, 0, CFG.cacheDir(), 0));
+    assertEquals(all.pool(3, Split.TRAIN), all.pool(3, Split.SFT), "0 means the whole train pool");
+    // Scenes of the sft split are their own draws, not the train split's.
+    assertNotEquals(digits.task(Split.SFT, 1, 0).goldResponse() + digits.task(Split.SFT, 1, 1).goldResponse(),
+        digits.task(Split.TRAIN, 1, 0).goldResponse() + digits.task(Split.TRAIN, 1, 1).goldResponse());
+  }
+
+  @Test
   void otherCanvasSizesWork() {
     for (int size : new int[] {32, 64, 50}) {
       Task t = Worlds.create("digits", CFG.withImageSize(size)).task(Split.TRAIN, 3, 0);
@@ -156,7 +178,7 @@ class WorldTest {
     assertEquals("unknown question family 'product' for world digits (known: sum, colour-sum, count-greater,"
         + " digit-at, largest)", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> Split.parse("test"));
-    assertEquals("unknown split 'test' (expected train or heldout)", e.getMessage());
+    assertEquals("unknown split 'test' (expected sft, train or heldout)", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> TaskId.parse("digits:train:x:1"));
     assertTrue(e.getMessage().startsWith("malformed task id"));
   }
