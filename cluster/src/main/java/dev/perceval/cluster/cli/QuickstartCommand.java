@@ -74,7 +74,8 @@ final class QuickstartCommand implements Callable<Integer> {
       sft = Workflows.evaluate(ckpt, world, Workflows.heldOut(world, ctx.settings, Split.HELDOUT, evalN),
           ctx.settings, world.name() + "/heldout", System.out);
     }
-    System.out.println("[3/5] prm: the Perceval verifier, trained on corrupted gold and the policy's own samples");
+    System.out.println("[3/5] prm: the Perceval verifier: it learns to read the whole train pool, then to judge"
+        + " made-up and sampled responses");
     Path prm = out.resolve("prm");
     PrmSettings prmSettings = PrmSettings.from(config);
     PrmWorkflows.train(ctx, prmSettings, world.name(), policy, prm, System.out);
