@@ -82,6 +82,21 @@ class PercevalVerifierTest {
   }
 
   @Test
+  void judgingByReadingCatchesHalfClaimsAndEvasiveReflectionsWhateverItSees() {
+    // The penalised policies' escapes: a claim without its colour, bare cell names, a reflection
+    // where a claim should stand. The rules decide them; the image only decides claims and omissions.
+    PercevalVerifier reading = new PercevalVerifier(model, tok, world, 0.5f, 8, PercevalVerifier.Judging.READING);
+    Task t = examples.get(0).task();
+    String r = "<think> blue 9 at middle left . 9 at bottom right . top right . wait , let me look again at top"
+        + " center . blue 1 at bottom left . 9 + 1 + 9 = 19 . </think> <answer> 19 </answer>";
+    List<String> flagged = reading.verify(List.of(t), List.of(tok.encode(r))).get(0).stream()
+        .map(FlaggedClaim::text).toList();
+    assertTrue(flagged.containsAll(List.of("9 at bottom right", "top right", "wait , let me look again at top center")),
+        flagged.toString());
+    assertEquals(reading.score(List.of(t), List.of(tok.encode(r))).get(0).size(), 6, "every segment is judged");
+  }
+
+  @Test
   void badInputIsAClearError() {
     PercevalVerifier v = new PercevalVerifier(model, tok, world, 0.5f, 8);
     Task t = examples.get(0).task();
