@@ -1,7 +1,9 @@
 package dev.perceval.tts;
 
 import dev.perceval.policy.text.Tokenizer;
+import dev.perceval.policy.train.Evaluator;
 import dev.perceval.policy.world.Task;
+import dev.perceval.policy.world.World;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,6 +39,21 @@ public final class TtsEval {
       }
     }
     return new Selection(ok, skipped);
+  }
+
+  /**
+   * The sampling temperature strategies run at unless told otherwise: measured on the quickstart's
+   * policy (docs/results.md), at 1.0 every strategy fell below one greedy answer, at 0.5 truncation
+   * beat greedy and voting.
+   */
+  public static final float TEMPERATURE = 0.5f;
+
+  /**
+   * The final responses judged as a greedy evaluation judges them: accuracy, and the responses
+   * the oracle finds a wrong segment in ({@link Evaluator#score}).
+   */
+  public static Evaluator.Result judge(World world, Tokenizer tok, List<Task> tasks, List<TtsResult> results) {
+    return Evaluator.score(world, tasks, results.stream().map(r -> tok.words(r.finalRound().response())).toList());
   }
 
   /** The label of the one-answer rows every strategy must beat. */

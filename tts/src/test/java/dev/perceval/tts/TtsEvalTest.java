@@ -56,6 +56,24 @@ class TtsEvalTest {
     assertEquals(1, sampled.calls);
   }
 
+  @Test
+  void finalResponsesAreJudgedLikeAGreedyEvaluation() {
+    var world = dev.perceval.policy.world.Worlds.create("digits", dev.perceval.policy.world.WorldConfig.defaults());
+    var t = world.task(dev.perceval.policy.world.Split.HELDOUT, 3, 0);
+    var tok = Tokenizer.of(world.vocabulary());
+    int[] gold = tok.encode(t.goldResponse());
+    String wrongAnswer = t.answer().equals("1") ? "2" : "1";
+    int[] misread = tok.encode(t.goldResponse().replace("<answer> " + t.answer(), "<answer> " + wrongAnswer)
+        .replaceFirst(" [0-9] at ", " " + wrongAnswer + " at "));
+    Round first = new Round(misread, 0, List.of(), 3, null, wrongAnswer);
+    Round second = new Round(gold, 3, List.of(), -1, null, t.answer());
+    var rightAtLast = new TtsResult("truncate", 2, List.of(first, second), 1, t.answer(), Budget.ZERO);
+    var wrongChosen = new TtsResult("truncate", 2, List.of(first, second), 0, wrongAnswer, Budget.ZERO);
+    var r = TtsEval.judge(world, tok, List.of(t, t), List.of(rightAtLast, wrongChosen));
+    assertEquals(0.5, r.accuracy(), 1e-12);
+    assertEquals(0.5, r.hallucinationRate(), 1e-12, "only the misread response holds a wrong claim");
+  }
+
   private static void assertRow(TtsEval.Row r, double accuracy, double tokens, double policyCalls, double prmCalls) {
     String at = r.strategy() + "@" + r.k();
     assertEquals(accuracy, r.accuracy(), 1e-12, at + " accuracy");

@@ -48,7 +48,7 @@ final class TtsEvalCommand implements Callable<Integer> {
   @Option(names = "--strategies", split = ",", description = "Default: every registered strategy the policy can run.")
   List<String> strategies;
 
-  @Option(names = "--temperature", defaultValue = "0.5",
+  @Option(names = "--temperature", defaultValue = "" + TtsEval.TEMPERATURE,
       description = "Sampling temperature of the strategies (docs/results.md: at 1.0 they fall below greedy).")
   float temperature;
 
