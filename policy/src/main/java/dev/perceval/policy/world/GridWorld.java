@@ -32,6 +32,7 @@ abstract class GridWorld implements World {
   final List<String> enabled;
   final int minObjects;
   final int maxObjects;
+  private volatile Set<String> imageWords;
 
   GridWorld(WorldConfig cfg, int defaultMin, int defaultMax) {
     this.cfg = cfg;
@@ -130,11 +131,15 @@ abstract class GridWorld implements World {
 
   @Override
   public Set<String> imageWords() {
-    Set<String> words = new LinkedHashSet<>(Fact.ROWS);
-    words.addAll(Fact.COLS);
-    words.addAll(COLOURS);
-    words.addAll(objectWords());
-    return words;
+    // Asked for every segment judged: built once.
+    if (imageWords == null) {
+      Set<String> words = new LinkedHashSet<>(Fact.ROWS);
+      words.addAll(Fact.COLS);
+      words.addAll(COLOURS);
+      words.addAll(objectWords());
+      imageWords = Set.copyOf(words);
+    }
+    return imageWords;
   }
 
   /** The world's words for objects: their values, kinds and sizes. */
