@@ -39,7 +39,7 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
    */
   public record Update(float lr, int warmup, float weightDecay, float gradClip, PolicyLoss.Clip clip,
       LossAggregation lossAgg, float klCoef, KlEstimator klEstimator, int ppoEpochs, int miniBatches,
-      int microBatch, boolean freezeVisionTower) {}
+      int microBatch, boolean freezeVisionTower, boolean gradAgreement) {}
 
   public record Trainer(int checkpointEvery, int keepCheckpoints, int evalEvery, int evalN, Split evalSplit) {}
 
@@ -150,7 +150,7 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
         named(c, "actor.loss-agg", LossAggregation::byName), (float) CHECK.notNegativeReal(c, "actor.kl-coef"),
         named(c, "actor.kl-estimator", KlEstimator::byName), CHECK.atLeastOne(c, "actor.ppo-epochs"),
         CHECK.atLeastOne(c, "actor.mini-batches"), CHECK.atLeastOne(c, "actor.micro-batch"),
-        c.getBoolean("actor.freeze-vision-tower"));
+        c.getBoolean("actor.freeze-vision-tower"), c.getBoolean("actor.grad-agreement"));
     Trainer trainer = new Trainer(CHECK.notNegative(c, "trainer.checkpoint-every"),
         CHECK.notNegative(c, "trainer.keep-checkpoints"), CHECK.notNegative(c, "trainer.eval-every"),
         CHECK.notNegative(c, "trainer.eval-n"), split(c, "trainer.eval-split"));

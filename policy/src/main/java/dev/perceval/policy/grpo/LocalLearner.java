@@ -138,6 +138,7 @@ public final class LocalLearner implements Learner, AutoCloseable {
     // log-probs are the training pass's own, detached (as TRL does), and a forward is saved.
     float[][] old = recomputesOldLogProbs(a) ? logProbs(policy, images, prompts, responses, temperature) : null;
     float[][] ref = a.klCoef() > 0 ? logProbs(reference, images, prompts, responses, temperature) : null;
+    Double agreement = a.gradAgreement() ? gradientAgreement(images, prompts, responses, batch, old, ref) : null;
     Sums sums = new Sums();
     Rng order = Rng.derive(spec.seed(), "learner-order", step);
     long updates = optimizer.steps();
@@ -167,7 +168,73 @@ public final class LocalLearner implements Learner, AutoCloseable {
       }
     }
     version++;
-    return new Result(version, sums.metrics(schedule.at(updates - 1)));
+    Map<String, Double> metrics = sums.metrics(schedule.at(updates - 1));
+    if (agreement != null) {
+      metrics = new LinkedHashMap<>(metrics);
+      metrics.put("actor/grad_agreement", agreement);
+    }
+    return new Result(version, metrics);
+  }
+
+  /**
+   * The cosine between the loss gradients of the batch's even and odd groups, each taken as a
+   * mini-batch of its own; the weights, the optimizer and the gradients it will see are untouched.
+   */
+  private double gradientAgreement(float[][] images, int[][] prompts, int[][] responses, List<Sample> batch,
+      float[][] old, float[][] ref) {
+    int g = spec.groupSize();
+    List<float[]> halves = new ArrayList<>();
+    for (int parity = 0; parity < 2; parity++) {
+      List<Integer> rows = new ArrayList<>();
+      for (int i = 0; i < batch.size(); i++) {
+        if ((i / g) % 2 == parity) {
+          rows.add(i);
+        }
+      }
+      int[] r = rows.stream().mapToInt(Integer::intValue).toArray();
+      int[] lengths = java.util.Arrays.stream(r).map(i -> responses[i].length).toArray();
+      LossAggregation.Norm norm = LossAggregation.Norm.of(lengths, spec.rollout().maxNewTokens());
+      for (int mf = 0; mf < r.length; mf += spec.update().microBatch()) {
+        microStep(java.util.Arrays.copyOfRange(r, mf, Math.min(r.length, mf + spec.update().microBatch())),
+            images, prompts, responses, batch, old, ref, norm, new Sums());
+      }
+      halves.add(takeGradient());
+    }
+    double dot = 0;
+    double a2 = 0;
+    double b2 = 0;
+    for (int i = 0; i < halves.get(0).length; i++) {
+      dot += (double) halves.get(0)[i] * halves.get(1)[i];
+      a2 += (double) halves.get(0)[i] * halves.get(0)[i];
+      b2 += (double) halves.get(1)[i] * halves.get(1)[i];
+    }
+    return a2 == 0 || b2 == 0 ? 0 : dot / Math.sqrt(a2 * b2);
+  }
+
+  /** The trainable parameters' gradients, flattened, which are then zeroed. */
+  private float[] takeGradient() {
+    Torch.noGrad();
+    List<float[]> parts = new ArrayList<>();
+    int total = 0;
+    try (NDManager tmp = policy.newSubManager()) {
+      for (NDArray p : policy.parameters().values()) {
+        if (p.hasGradient()) {
+          NDArray grad = p.getGradient();
+          grad.attach(tmp);
+          float[] values = grad.toFloatArray();
+          parts.add(values);
+          total += values.length;
+          grad.subi(grad);
+        }
+      }
+    }
+    float[] out = new float[total];
+    int at = 0;
+    for (float[] part : parts) {
+      System.arraycopy(part, 0, out, at, part.length);
+      at += part.length;
+    }
+    return out;
   }
 
   private void microStep(int[] rows, float[][] images, int[][] prompts, int[][] responses, List<Sample> batch,

@@ -155,6 +155,23 @@ class GrpoLoopTest {
   }
 
   @Test
+  void gradientAgreementIsMeasuredWithoutChangingTheRun() {
+    // A zero-variance scale so the untrained policy's tied groups still have a gradient.
+    CampaignSpec plain = spec("algorithm { alpha = 0.1, zero-variance-scale = 1.0 }, prompts-per-step = 4");
+    List<Map<String, Double>> a = run(plain, 2);
+    List<Map<String, Double>> b = run(plain.with(Map.of("actor.grad-agreement", "true")), 2);
+    for (int s = 0; s < 2; s++) {
+      double agreement = b.get(s).remove("actor/grad_agreement");
+      assertTrue(agreement >= -1 && agreement <= 1 && agreement != 0, "step " + s + ": " + agreement);
+      assertEquals(a.get(s).keySet(), b.get(s).keySet());
+      for (String k : a.get(s).keySet()) {
+        assertEquals(a.get(s).get(k), b.get(s).get(k), 1e-5 * Math.max(1, Math.abs(a.get(s).get(k))), k);
+      }
+    }
+    assertEquals(a.get(2), b.get(2), "the evaluation after the steps is the same");
+  }
+
+  @Test
   void theSpecsTokenShaperShapesTheStep() {
     // A zero-variance scale so the penalty bites even when the untrained policy's groups all tie.
     String penalty = "algorithm { alpha = 0.1, zero-variance-scale = 1.0 }, ";
