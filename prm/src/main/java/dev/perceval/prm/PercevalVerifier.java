@@ -72,11 +72,6 @@ public final class PercevalVerifier implements Verifier {
     return judging;
   }
 
-  /** The same model judging the other way, at {@code threshold}. */
-  public PercevalVerifier judging(Judging other, float threshold) {
-    return new PercevalVerifier(model, tok, world, threshold, batchSize, other);
-  }
-
   public TinyVlm model() {
     return model;
   }

@@ -50,8 +50,6 @@ public final class PrmData {
 
   /** The evasions a made-up response can make, as Judge names them. */
   static final List<ErrorType> EVASIONS = List.of(ErrorType.MALFORMED, ErrorType.EVASION, ErrorType.OMISSION);
-  /** Share of made-up responses that look again at one cell before (rightly) claiming it, as gold ones do. */
-  static final double REFLECTION_RATE = 0.1;
 
   /** Responses a policy gives to tasks; row {@code i} sampled with {@code seeds[i]}. */
   public interface ResponseSource {
@@ -159,7 +157,7 @@ public final class PrmData {
         plain.add(idx);
       }
     }
-    int reflectOn = !plain.isEmpty() && rng.nextDouble() < REFLECTION_RATE ? plain.get(rng.nextInt(plain.size())) : -1;
+    int reflectOn = !plain.isEmpty() && rng.nextDouble() < Reflections.RATE ? plain.get(rng.nextInt(plain.size())) : -1;
     List<String> thinking = new ArrayList<>();
     List<Fact> read = new ArrayList<>();
     for (int idx : order) {

@@ -11,10 +11,11 @@ import dev.perceval.policy.world.Fact;
 import dev.perceval.policy.world.Grid;
 import dev.perceval.policy.world.Judge;
 import dev.perceval.policy.world.PerceptionClasses;
-import dev.perceval.policy.world.Segment;
 import dev.perceval.policy.world.Task;
 import dev.perceval.policy.world.World;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * How well a model reads scenes: the share of a scene's objects it gets right (object and colour
@@ -33,19 +34,22 @@ public final class Reading {
     }
   }
 
-  /** A policy's reading: an object counts as read when a right claim about its cell precedes the reasoning. */
+  /** A policy's reading: an object counts as read when the response holds a right claim about its cell. */
   public static Result fromClaims(World world, List<Task> tasks, List<List<String>> responses) {
     Grid grid = world.grid();
     int objects = 0;
     int read = 0;
     for (int i = 0; i < tasks.size(); i++) {
       List<Fact> facts = tasks.get(i).facts();
-      List<Segment> claims = Judge.segments(world, responses.get(i)).stream().filter(Segment::isClaim).toList();
+      Set<Integer> readCells = new HashSet<>();
+      for (Judge.Judged j : Judge.judge(world, responses.get(i), facts)) {
+        if (j.segment().isClaim() && j.verdict().correct()) {
+          readCells.add(grid.cell(j.segment().claim()));
+        }
+      }
       for (Fact f : facts) {
         objects++;
-        boolean right = claims.stream().anyMatch(c -> grid.cell(c.claim()) == grid.cell(f)
-            && world.check(c.claim(), facts).correct());
-        read += right ? 1 : 0;
+        read += readCells.contains(grid.cell(f)) ? 1 : 0;
       }
     }
     return new Result(objects, read);

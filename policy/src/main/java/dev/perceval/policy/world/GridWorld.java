@@ -22,11 +22,6 @@ abstract class GridWorld implements World {
   static final float[][] RGB = {
       {1.0f, 0.2f, 0.2f}, {0.2f, 0.9f, 0.2f}, {0.3f, 0.45f, 1.0f}, {1.0f, 0.9f, 0.15f}, {0.95f, 0.3f, 0.95f}};
   static final List<String> TAGS = List.of("<think>", "</think>", "<answer>", "</answer>");
-  /**
-   * Share of gold responses that re-examine one cell before claiming it, so a policy finds it
-   * natural to go on after the reflection test-time scaling appends; the claim itself stays right.
-   */
-  static final double REFLECTION_RATE = 0.1;
 
   final WorldConfig cfg;
   final List<String> enabled;
@@ -80,7 +75,7 @@ abstract class GridWorld implements World {
     List<String> thinking = new ArrayList<>();
     // A stream of its own, so every other field of the task is as it was without reflections.
     Rng reflect = Rng.derive(seed, name(), split.label(), index, "reflection");
-    int reflectAt = reflect.nextDouble() < REFLECTION_RATE ? reflect.nextInt(facts.size()) : -1;
+    int reflectAt = reflect.nextDouble() < Reflections.RATE ? reflect.nextInt(facts.size()) : -1;
     for (int i = 0; i < facts.size(); i++) {
       String claim = claimText(facts.get(i));
       if (i == reflectAt) {

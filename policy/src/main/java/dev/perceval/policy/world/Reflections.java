@@ -10,6 +10,12 @@ import java.util.List;
  */
 public final class Reflections {
   public static final List<String> OPENING = List.of("wait", ",", "let", "me", "look", "again");
+  /**
+   * Share of gold responses (and of made-up correct readings) that re-examine one cell before
+   * claiming it, so a policy finds it natural to go on after the reflection test-time scaling
+   * appends, and a verifier sees reflections that are right; the claim itself stays right.
+   */
+  public static final double RATE = 0.1;
 
   private Reflections() {}
 
