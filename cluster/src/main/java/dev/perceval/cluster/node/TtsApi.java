@@ -130,8 +130,13 @@ final class TtsApi {
         throw new BadRequest("the oracle verifier knows only generated tasks; " + strategy
             + " on an image needs a Perceval checkpoint as \"verifier\"");
       }
-      if (!java.nio.file.Files.isRegularFile(Path.of(verifier, dev.perceval.policy.io.Checkpoint.MANIFEST))) {
-        throw new BadRequest("verifier '" + verifier + "' is not a checkpoint (no manifest.json)");
+      // The header check campaign submission makes: a policy checkpoint named as the verifier is
+      // refused here, not when the session fails to open it.
+      try {
+        Verifiers.requireReadable(verifier);
+      } catch (IllegalArgumentException e) {
+        throw new BadRequest("verifier '" + verifier + "' is not a checkpoint of a Perceval verifier ("
+            + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()) + ")");
       }
     }
     return new TtsSession.Request(policy, verifier, info.world(), null,

@@ -155,6 +155,8 @@ class NodeApiTest {
         {chat(dir.resolve("nothing").toString(), question, image, ""), "is not a policy checkpoint"},
         {chat(policy.toString(), question, image, "\"verifier\": \"oracle\", "), "knows only generated tasks"},
         {chat(policy.toString(), question, image, "\"verifier\": \"/no/prm\", "), "is not a checkpoint"},
+        {chat(policy.toString(), question, image, "\"verifier\": \"" + policy + "\", "),
+            "holds a policy, expected a verifier"},
         {"[1, 2]", "JSON object"}};
     for (String[] b : bad) {
       HttpResponse<String> r = send("POST", url, b[0]);
