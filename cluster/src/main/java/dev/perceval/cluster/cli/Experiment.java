@@ -16,6 +16,7 @@ import dev.perceval.policy.train.Evaluator;
 import dev.perceval.policy.train.SftRun;
 import dev.perceval.policy.world.Split;
 import dev.perceval.policy.world.World;
+import dev.perceval.policy.world.Worlds;
 import dev.perceval.prm.PrmSettings;
 import dev.perceval.tts.TtsEval;
 import java.io.IOException;
@@ -141,8 +142,9 @@ final class Experiment {
       Settings sft = Settings.from(config(preset.sftSettings()).getConfig("perceval"));
       boolean partial = Files.exists(policy.resolve(Checkpoint.MANIFEST));
       if (!partial || ModelCheckpoint.header(policy, "policy").step() < sft.sft().steps()) {
-        SftRun.train(sft, ctx.world(sft.world().name()), policy, partial, Long.MAX_VALUE, ctx.device,
-            new ConsoleListener(log));
+        // The traces' world as the SFT settings draw it (e.g. fewer objects), not the campaigns'.
+        World traces = Worlds.create(sft.world().name(), sft.worldConfig(sft.world().imageSize()));
+        SftRun.train(sft, traces, policy, partial, Long.MAX_VALUE, ctx.device, new ConsoleListener(log));
       }
       evaluate(ctx, world, policy, work.resolve("eval-sft.json"));
     }, work.resolve("eval-sft.json"));

@@ -55,12 +55,13 @@ class ExperimentTest {
         "## Fig. 2", "![flagged rate](flagged-rate.png)")) {
       assertTrue(readme.contains(section), section);
     }
-    assertEquals("family,arm,mean,std,seeds", csv("table1.csv").get(0));
-    // Five families, overall accuracy and judged-wrong rows, for each of the three arms, over both seeds.
-    assertEquals(7 * 3, csv("table1.csv").size() - 1);
-    assertTrue(csv("table1.csv").stream().skip(1).allMatch(l -> l.endsWith(",2")));
     List<String> runs = csv("runs.csv");
-    assertTrue(runs.get(0).startsWith("run,arm,seed,alpha,accuracy,judged_wrong,claims_wrong,"), runs.get(0));
+    assertTrue(runs.get(0).startsWith("run,arm,seed,alpha,accuracy,judged_wrong,claims_wrong,sum,"), runs.get(0));
+    int families = runs.get(0).split(",").length - 7;
+    assertEquals("family,arm,mean,std,seeds", csv("table1.csv").get(0));
+    // Each family, overall accuracy and judged-wrong rows, for each of the three arms, over both seeds.
+    assertEquals((families + 2) * 3, csv("table1.csv").size() - 1);
+    assertTrue(csv("table1.csv").stream().skip(1).allMatch(l -> l.endsWith(",2")));
     // Two seeds of three arms and the sweep's one extra alpha.
     assertEquals(7, runs.size() - 1);
     assertEquals("strategy,k,accuracy,generated_tokens,policy_calls,prm_calls,seconds", csv("table2.csv").get(0));
