@@ -55,9 +55,10 @@ final class ExperimentReport {
 
   private static void setup(StringBuilder md, Experiment.Preset p, Path work) throws IOException {
     md.append("## Setup\n\n");
-    md.append("- Settings of every stage (over the reference config): `").append(p.settings()).append("`\n");
-    md.append("- SFT only, over those: `").append(p.sftSettings()).append("`\n");
-    md.append("- Campaigns (over `campaign-reference.conf`): `").append(p.campaign().root().unwrapped())
+    md.append("- Settings of every stage (over the reference config): ").append(keys(p.settings())).append("\n");
+    md.append("- SFT only, over those: ").append(keys(p.sftSettings())).append("\n");
+    md.append("- Campaigns (over `campaign-reference.conf`): `")
+        .append(p.campaign().root().render(com.typesafe.config.ConfigRenderOptions.concise()))
         .append("`; Perceval alpha ").append(p.alpha()).append(", outcome-only alpha 0 with the same verifier")
         .append(" measuring flags, the oracle arm with the scene-truth checker as verifier\n");
     md.append("- Seeds ").append(p.seeds()).append(": SFT, the verifier and TTS take the first; each campaign its")
@@ -193,6 +194,12 @@ final class ExperimentReport {
     md.append("## Fig. 2: flagged rate over training\n\n![flagged rate](flagged-rate.png)\n\nThe share of each")
         .append(" step's sampled responses the run's verifier flags (the learned one for outcome-only and")
         .append(" Perceval, the oracle for its arm): `flagged.csv`.\n");
+  }
+
+  /** {@code `a.b = 1`, `c = x`}, sorted by key. */
+  private static String keys(Map<String, Object> settings) {
+    return settings.isEmpty() ? "none" : new java.util.TreeMap<>(settings).entrySet().stream()
+        .map(en -> "`" + en.getKey() + " = " + en.getValue() + "`").collect(Collectors.joining(", "));
   }
 
   private static double value(JsonNode eval, String row) {
