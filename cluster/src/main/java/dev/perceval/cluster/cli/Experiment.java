@@ -18,6 +18,7 @@ import dev.perceval.policy.world.Split;
 import dev.perceval.policy.world.World;
 import dev.perceval.policy.world.Worlds;
 import dev.perceval.prm.PrmSettings;
+import dev.perceval.prm.Verifiers;
 import dev.perceval.tts.TtsEval;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -97,6 +98,11 @@ final class Experiment {
   record Run(String arm, long seed, double alpha) {
     String id(Preset p) {
       return arm + (arm.equals("perceval") && alpha != p.alpha() ? "-alpha" + alpha : "") + "-seed" + seed;
+    }
+
+    /** Whether this is one of Table 1's arms (outcome-only, or the preset's alpha), not the sweep. */
+    boolean main(Preset p) {
+      return alpha == (arm.equals("outcome") ? 0 : p.alpha());
     }
   }
 
@@ -198,7 +204,7 @@ final class Experiment {
         .withValue("seed", ConfigValueFactory.fromAnyRef(r.seed()))
         .withValue("policy", ConfigValueFactory.fromAnyRef(policy.toAbsolutePath().toString()))
         .withValue("verifier", ConfigValueFactory.fromAnyRef(
-            r.arm().equals("oracle") ? "oracle" : prm.toAbsolutePath().toString()))
+            r.arm().equals("oracle") ? Verifiers.ORACLE : prm.toAbsolutePath().toString()))
         .withValue("out", ConfigValueFactory.fromAnyRef(out.toAbsolutePath().toString()))
         .withValue("algorithm.alpha", ConfigValueFactory.fromAnyRef(r.alpha()));
     CampaignSpec spec = CampaignSpec.parse(c.root().render(ConfigRenderOptions.concise()));

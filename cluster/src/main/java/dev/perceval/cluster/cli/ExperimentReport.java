@@ -86,7 +86,7 @@ final class ExperimentReport {
       md.append("| ").append(row).append(" | ").append(fmt(value(sft, row))).append(" |");
       for (String arm : Experiment.ARMS) {
         double[] v = finals.entrySet().stream()
-            .filter(en -> en.getKey().arm().equals(arm) && en.getKey().alpha() == (arm.equals("outcome") ? 0 : p.alpha()))
+            .filter(en -> en.getKey().arm().equals(arm) && en.getKey().main(p))
             .mapToDouble(en -> value(en.getValue(), row)).toArray();
         md.append(' ').append(fmt(mean(v))).append(" ± ").append(fmt(std(v))).append(" |");
         csv.append(String.format(Locale.ROOT, "%s,%s,%.4f,%.4f,%d%n", row, arm, mean(v), std(v), v.length));
@@ -173,7 +173,7 @@ final class ExperimentReport {
     for (String arm : Experiment.ARMS) {
       Map<Integer, double[]> sums = new LinkedHashMap<>();
       for (Experiment.Run r : p.runs()) {
-        if (!r.arm().equals(arm) || r.alpha() != (arm.equals("outcome") ? 0 : p.alpha())) {
+        if (!r.arm().equals(arm) || !r.main(p)) {
           continue;
         }
         for (double[] pt : MetricsLog.column(work.resolve("grpo").resolve(r.id(p)).resolve("metrics.csv"),
