@@ -1,8 +1,6 @@
 package dev.perceval.actors;
 
 import akka.actor.typed.ActorRef;
-import akka.actor.typed.ActorSystem;
-import akka.actor.typed.javadsl.AskPattern;
 import dev.perceval.policy.grpo.Learner;
 import dev.perceval.policy.grpo.Rollout;
 import dev.perceval.policy.grpo.SamplerGroup;
@@ -15,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 
 /**
  * The training loop's three interfaces backed by actors: the same {@code GrpoLoop} that runs in
@@ -38,21 +35,25 @@ public final class ActorGroups {
     private final WorkerGroup<SamplerActor.Command> group;
     private final ModelSource.Models models;
     private final ActorRef<LearnerActor.Command> learner;
+    private final java.util.function.BooleanSupplier learnerLost;
     private WeightsSource current;
 
+    /** @param learnerLost holds once the learner is gone: samplers waiting on its weights are given up on */
     public Samplers(WorkerGroup<SamplerActor.Command> group, ModelSource.Models models,
-        ActorRef<LearnerActor.Command> learner, WeightsSource start) {
+        ActorRef<LearnerActor.Command> learner, WeightsSource start, java.util.function.BooleanSupplier learnerLost) {
       this.group = group;
       this.models = models;
       this.learner = learner;
       this.current = start;
+      this.learnerLost = learnerLost;
     }
 
     @Override
     public List<Rollout> sample(List<TaskId> prompts, int groupSize, long seed, SamplingParams params) {
       int perShard = Math.max(1, models.microBatch() / groupSize);
       List<SamplerActor.Sampled> replies = group.dispatch(shards(prompts, perShard),
-          (shard, replyTo) -> new SamplerActor.Sample(models, current, shard, groupSize, seed, params, replyTo));
+          (shard, replyTo) -> new SamplerActor.Sample(models, current, shard, groupSize, seed, params, replyTo),
+          learnerLost);
       List<Rollout> out = new ArrayList<>();
       replies.forEach(r -> out.addAll(r.rollouts()));
       return out;
@@ -61,7 +62,8 @@ public final class ActorGroups {
     @Override
     public void sync(WeightsRef weights) {
       current = WeightsSource.of(weights, learner);
-      group.<SamplerActor.WeightsLoaded>broadcast(replyTo -> new SamplerActor.LoadWeights(models, current, replyTo));
+      group.<SamplerActor.WeightsLoaded>broadcast(replyTo -> new SamplerActor.LoadWeights(models, current, replyTo),
+          learnerLost);
     }
   }
 
@@ -84,15 +86,20 @@ public final class ActorGroups {
     }
   }
 
-  /** The learner actor of a campaign, asked with the learner timeout; errors surface as exceptions. */
+  /**
+   * The learner actor of a campaign, asked with the learner timeout. Error replies surface as
+   * {@link WorkerGroup.WorkerException}; a learner that dies or leaves mid-call as
+   * {@link WorkerGroup.WorkerLost}, at once rather than after the timeout.
+   */
   public static final class RemoteLearner implements Learner {
-    private final ActorSystem<?> system;
+    private final WorkerGroup<LearnerActor.Command> group;
     private final ActorRef<LearnerActor.Command> learner;
     private final Duration timeout;
     private final String session = java.util.UUID.randomUUID().toString();
 
-    public RemoteLearner(ActorSystem<?> system, ActorRef<LearnerActor.Command> learner, Duration timeout) {
-      this.system = system;
+    public RemoteLearner(WorkerGroup<LearnerActor.Command> group, ActorRef<LearnerActor.Command> learner,
+        Duration timeout) {
+      this.group = group;
       this.learner = learner;
       this.timeout = timeout;
     }
@@ -124,16 +131,9 @@ public final class ActorGroups {
 
     private <R extends WorkerGroup.Reply> R ask(java.util.function.Function<ActorRef<R>, LearnerActor.Command> msg) {
       try {
-        R r = AskPattern.ask(learner, msg::apply, timeout, system.scheduler()).toCompletableFuture().get();
-        if (r.error() != null) {
-          throw new WorkerGroup.WorkerException("learner: " + r.error());
-        }
-        return r;
-      } catch (ExecutionException e) {
-        throw new IllegalStateException("learner " + learner.path() + " did not answer: " + WorkerGroup.describe(e), e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for the learner", e);
+        return group.ask(learner, msg, timeout);
+      } catch (WorkerGroup.WorkerException e) {
+        throw new WorkerGroup.WorkerException("learner: " + e.getMessage());
       }
     }
   }

@@ -16,7 +16,9 @@ import java.util.concurrent.ExecutionException;
  * Runs one campaign's steps on its own thread: the GRPO loop with actor-backed worker groups and a
  * listener that journals every step (with the checkpoint written after it, if any) before the
  * next one starts. A campaign resumes from its last journaled checkpoint; steps journaled after
- * it are run again, to the same numbers, and not journaled twice.
+ * it are run again, to the same numbers, and not journaled twice. A learner that dies or leaves
+ * does not end the campaign: the runner waits for one (with backoff between tries) and goes on
+ * from the last journaled checkpoint, the same way.
  */
 public final class CampaignRunner implements Runnable {
   /** Shared by every campaign of a coordinator: one receptionist subscription per key. */
@@ -33,6 +35,9 @@ public final class CampaignRunner implements Runnable {
   private final String resumeFrom;
   private volatile boolean stop;
   private volatile String phase = "starting";
+  private volatile ActorRef<LearnerActor.Command> learnerRef;
+  /** A step was journaled since the last retry: the backoff starts over. */
+  private boolean progressed;
 
   CampaignRunner(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator, Workers workers, ModelSource source,
       String id, CampaignSpec spec, long journaled, String resumeFrom) {
@@ -58,20 +63,86 @@ public final class CampaignRunner implements Runnable {
   @Override
   public void run() {
     String error = null;
-    try {
-      runSteps();
-    } catch (RuntimeException e) {
-      error = WorkerGroup.describe(e);
-      system.log().error("campaign {} failed: {}", id, error);
+    long journaledStep = journaled;
+    String checkpoint = resumeFrom;
+    Duration minBackoff = system.settings().config().getDuration("perceval.actors.retry.min-backoff");
+    Duration maxBackoff = system.settings().config().getDuration("perceval.actors.retry.max-backoff");
+    Duration backoff = minBackoff;
+    while (true) {
+      try {
+        runSteps(journaledStep, checkpoint);
+        break;
+      } catch (RuntimeException e) {
+        if (stop || !retriable(e)) {
+          error = WorkerGroup.describe(e);
+          system.log().error("campaign {} failed: {}", id, error);
+          break;
+        }
+        // A lost learner (or a worker that could not reach it) costs the steps since the last
+        // journaled checkpoint, never the campaign: wait, then go on from that checkpoint.
+        if (progressed) {
+          backoff = minBackoff;
+          progressed = false;
+        }
+        phase = "retrying in " + backoff.toSeconds() + " s after: " + WorkerGroup.describe(e);
+        system.log().warn("campaign {}: {}", id, phase);
+        sleep(backoff);
+        backoff = backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
+        CampaignState.Campaign now = journaledState();
+        journaledStep = now.step();
+        checkpoint = now.step() > 0 ? now.checkpoint() : null;
+      }
     }
     coordinator.tell(new Coordinator.RunnerEnded(id, error, stop));
   }
 
-  private void runSteps() {
+  /**
+   * Whether another try may succeed: the learner stopped answering, or a worker's error came
+   * while the learner it needed was gone. Anything else (a bad spec, a corrupt checkpoint) would
+   * fail again.
+   */
+  private boolean retriable(RuntimeException e) {
+    return e instanceof WorkerGroup.WorkerLost || learnerGone();
+  }
+
+  /** The learner left the group or its node is unreachable (a killed process, before it is downed). */
+  private boolean learnerGone() {
+    ActorRef<LearnerActor.Command> ref = learnerRef;
+    return ref != null && !workers.learners().workers().contains(ref);
+  }
+
+  private void sleep(Duration d) {
+    long until = System.nanoTime() + d.toNanos();
+    while (!stop && System.nanoTime() < until) {
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while " + phase, e);
+      }
+    }
+  }
+
+  /** The campaign as the coordinator has journaled it: where a retry goes on from. */
+  private CampaignState.Campaign journaledState() {
+    try {
+      Coordinator.StatusReply r = AskPattern.<Coordinator.Command, Coordinator.StatusReply>ask(coordinator,
+          reply -> new Coordinator.GetStatus(id, reply), Duration.ofSeconds(60), system.scheduler())
+          .toCompletableFuture().get();
+      return r.campaign();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("the coordinator did not answer for " + id + ": " + WorkerGroup.describe(e), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while " + phase, e);
+    }
+  }
+
+  private void runSteps(long journaled, String resumeFrom) {
     Duration timeout = system.settings().config().getDuration("perceval.actors.learner-timeout");
     phase = "waiting for a learner";
-    ActorRef<LearnerActor.Command> learnerRef = workers.learners().first();
-    ActorGroups.RemoteLearner learner = new ActorGroups.RemoteLearner(system, learnerRef, timeout);
+    learnerRef = workers.learners().first();
+    ActorGroups.RemoteLearner learner = new ActorGroups.RemoteLearner(workers.learners(), learnerRef, timeout);
     // The learner restores the journaled checkpoint, which may lie before the last journaled step
     // (checkpoints come every trainer.checkpoint-every steps): the steps after it are run again.
     long from = learner.start(spec.render(), resumeFrom);
@@ -84,7 +155,7 @@ public final class CampaignRunner implements Runnable {
     World world = source.world(spec.data().world(), policy.imageSize(), spec.data().families());
     policy.requireVocabulary(world);
     ActorGroups.Samplers samplers = new ActorGroups.Samplers(workers.samplers(), models, learnerRef,
-        WeightsSource.initial());
+        WeightsSource.initial(), this::learnerGone);
     if (from > 0) {
       samplers.sync(learner.publish());
     }
@@ -104,6 +175,7 @@ public final class CampaignRunner implements Runnable {
       @Override
       public void stepped(long step, Map<String, Double> metrics, String checkpoint) {
         journal(step, metrics, checkpoint);
+        progressed = true;
         phase = "step " + (step + 1) + " of " + spec.steps();
       }
 
@@ -115,11 +187,11 @@ public final class CampaignRunner implements Runnable {
     phase = stop ? "stopped" : "done";
   }
 
-  /** Waits until the coordinator has persisted the step: only then may the next one start. */
   private int redispatched() {
     return workers.samplers().redispatched() + workers.verifiers().redispatched();
   }
 
+  /** Waits until the coordinator has persisted the step: only then may the next one start. */
   private void journal(long step, Map<String, Double> metrics, String checkpoint) {
     try {
       Coordinator.Journaled j = AskPattern.<Coordinator.Command, Coordinator.Journaled>ask(coordinator,

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -67,10 +68,22 @@ public final class WorkerGroup<W> {
     });
   }
 
+  /** The registered workers whose node is reachable, in path order. */
   public List<ActorRef<W>> workers() {
     List<ActorRef<W>> w = new ArrayList<>(live.get());
+    w.removeIf(this::unreachable);
     w.sort((a, b) -> a.path().toString().compareTo(b.path().toString()));
     return w;
+  }
+
+  /**
+   * Whether the failure detector has marked the worker's node unreachable: a killed process is
+   * dropped at once, long before the split-brain resolver downs it and the receptionist forgets it.
+   */
+  private boolean unreachable(ActorRef<W> worker) {
+    akka.actor.Address at = worker.path().address();
+    return at.hasGlobalScope() && akka.cluster.typed.Cluster.get(system).state().getUnreachable().stream()
+        .anyMatch(m -> m.address().equals(at));
   }
 
   /** The first live worker (in path order), waiting until there is one. */
@@ -94,6 +107,15 @@ public final class WorkerGroup<W> {
    * builds the worker's message from a shard and the reply address.
    */
   public <S, R extends Reply> List<R> dispatch(List<S> shards, BiFunction<S, ActorRef<R>, W> request) {
+    return dispatch(shards, request, () -> false);
+  }
+
+  /**
+   * As {@link #dispatch(List, BiFunction)}, but gives up with {@link WorkerLost} as soon as
+   * {@code abandon} holds, e.g. when the learner the workers fetch weights from is gone.
+   */
+  public <S, R extends Reply> List<R> dispatch(List<S> shards, BiFunction<S, ActorRef<R>, W> request,
+      BooleanSupplier abandon) {
     List<R> results = new ArrayList<>(Collections.nCopies(shards.size(), null));
     List<Integer> pending = new ArrayList<>();
     for (int i = 0; i < shards.size(); i++) {
@@ -116,7 +138,7 @@ public final class WorkerGroup<W> {
       for (int k = 0; k < calls.size(); k++) {
         int shard = pending.get(k);
         try {
-          R r = reply(calls.get(k), used.get(k));
+          R r = reply(calls.get(k), used.get(k), abandon);
           if (r.error() != null) {
             throw new WorkerException(r.error());
           }
@@ -141,7 +163,8 @@ public final class WorkerGroup<W> {
    * leave meanwhile are left out; when none answered, it waits for workers and tries again, so a
    * replacement for a dead worker is included. An error reply fails the call.
    */
-  public <R extends Reply> List<R> broadcast(java.util.function.Function<ActorRef<R>, W> request) {
+  public <R extends Reply> List<R> broadcast(java.util.function.Function<ActorRef<R>, W> request,
+      BooleanSupplier abandon) {
     Set<ActorRef<W>> silent = new HashSet<>();
     while (true) {
       List<ActorRef<W>> workers = awaitWorkers(silent);
@@ -152,7 +175,7 @@ public final class WorkerGroup<W> {
       List<R> out = new ArrayList<>();
       for (int k = 0; k < calls.size(); k++) {
         try {
-          R r = reply(calls.get(k), workers.get(k));
+          R r = reply(calls.get(k), workers.get(k), abandon);
           if (r.error() != null) {
             throw new WorkerException(r.error());
           }
@@ -170,17 +193,42 @@ public final class WorkerGroup<W> {
   }
 
   /**
-   * The reply to {@code call}, given up at once (as a failure) when {@code worker} leaves the
-   * group, e.g. when its node is downed, rather than after the whole ask timeout.
+   * Asks one worker of this group and waits up to {@code within} for its reply. Gives up with
+   * {@link WorkerLost} when the ask times out or the worker leaves the group first (its node
+   * died or was downed), so a caller can wait for another; an error reply is a {@link WorkerException}.
    */
-  private <R> R reply(CompletableFuture<R> call, ActorRef<W> worker) throws ExecutionException {
+  public <R extends Reply> R ask(ActorRef<W> worker, java.util.function.Function<ActorRef<R>, W> request,
+      Duration within) {
+    CompletableFuture<R> call = AskPattern.ask(worker, request::apply, within, system.scheduler()).toCompletableFuture();
+    R r;
+    try {
+      r = reply(call, worker, () -> false);
+    } catch (ExecutionException e) {
+      throw new WorkerLost(key.id() + " worker " + worker.path() + " did not answer: " + describe(e));
+    }
+    if (r.error() != null) {
+      throw new WorkerException(r.error());
+    }
+    return r;
+  }
+
+  /**
+   * The reply to {@code call}, given up at once (as a failure) when {@code worker} leaves the
+   * group or its node becomes unreachable, rather than after the whole ask timeout; and with
+   * {@link WorkerLost} when {@code abandon} holds.
+   */
+  private <R> R reply(CompletableFuture<R> call, ActorRef<W> worker, BooleanSupplier abandon)
+      throws ExecutionException {
     try {
       while (true) {
         try {
           return call.get(100, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException stillWaiting) {
-          if (!live.get().contains(worker)) {
-            throw new ExecutionException(new IllegalStateException(worker.path() + " left the group"));
+          if (!workers().contains(worker)) {
+            throw new ExecutionException(new IllegalStateException(worker.path() + " left the group or is unreachable"));
+          }
+          if (abandon.getAsBoolean()) {
+            throw new WorkerLost(key.id() + ": given up on " + worker.path() + ", what it depends on is gone");
           }
         }
       }
@@ -223,6 +271,13 @@ public final class WorkerGroup<W> {
   /** A worker answered with an error: the request itself is at fault, not the worker. */
   public static final class WorkerException extends RuntimeException {
     public WorkerException(String message) {
+      super(message);
+    }
+  }
+
+  /** A worker stopped answering (its process died, its node left, or it timed out): another may succeed. */
+  public static final class WorkerLost extends RuntimeException {
+    public WorkerLost(String message) {
       super(message);
     }
   }

@@ -120,11 +120,12 @@ class ActorGroupsTest {
     ActorRef<LearnerActor.Command> learnerRef = kit.spawn(LearnerActor.create(source), "learner", dispatcher);
     WorkerGroup<SamplerActor.Command> samplers = new WorkerGroup<>(kit.system(), SamplerActor.KEY, Duration.ofSeconds(60));
     WorkerGroup<VerifierActor.Command> verifiers = new WorkerGroup<>(kit.system(), VerifierActor.KEY, Duration.ofSeconds(60));
-    ActorGroups.RemoteLearner learner = new ActorGroups.RemoteLearner(kit.system(), learnerRef, Duration.ofSeconds(60));
+    WorkerGroup<LearnerActor.Command> learners = new WorkerGroup<>(kit.system(), LearnerActor.KEY, Duration.ofSeconds(60));
+    ActorGroups.RemoteLearner learner = new ActorGroups.RemoteLearner(learners, learners.first(), Duration.ofSeconds(60));
     assertEquals(0, learner.start(spec.render(), null));
     ModelSource.Models models = ModelSource.Models.of("c-" + tag, spec);
     GrpoLoop loop = new GrpoLoop(spec, world, ModelCheckpoint.load(policy, "policy", Device.cpu()).tokenizer(), world::task,
-        new ActorGroups.Samplers(samplers, models, learnerRef, WeightsSource.initial()),
+        new ActorGroups.Samplers(samplers, models, learnerRef, WeightsSource.initial(), () -> false),
         new ActorGroups.Verifiers(verifiers, models), learner);
     List<Map<String, Double>> actors = run(loop, spec.steps());
     assertEquals(2, samplers.workers().size());

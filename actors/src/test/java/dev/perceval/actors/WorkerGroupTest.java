@@ -1,6 +1,8 @@
 package dev.perceval.actors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -110,13 +112,30 @@ class WorkerGroupTest {
   }
 
   @Test
+  void aDispatchIsGivenUpOnOnceWhatItsWorkersDependOnIsGone() throws Exception {
+    ServiceKey<Square> key = ServiceKey.create(Square.class, "squares-abandoned");
+    kit.spawn(worker(key, "silent"), "waiting-on-a-dead-learner");
+    WorkerGroup<Square> g = new WorkerGroup<>(kit.system(), key, Duration.ofSeconds(60));
+    awaitWorkers(g, 1);
+    java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
+    CompletableFuture<List<Squared>> pending = CompletableFuture.supplyAsync(
+        () -> g.<Integer, Squared>dispatch(List.of(3), (n, replyTo) -> new Square(n, replyTo), gone::get));
+    Thread.sleep(300);
+    assertFalse(pending.isDone(), "a silent worker is waited for while nothing it needs is gone");
+    gone.set(true);
+    java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+        () -> pending.get(5, TimeUnit.SECONDS));
+    assertInstanceOf(WorkerGroup.WorkerLost.class, e.getCause());
+  }
+
+  @Test
   void aBroadcastThatNobodyAnsweredWaitsForAReplacementWorker() throws Exception {
     ServiceKey<Square> key = ServiceKey.create(Square.class, "squares-replaced");
     ActorRef<Square> dying = kit.spawn(worker(key, "silent"), "dying");
     WorkerGroup<Square> g = new WorkerGroup<>(kit.system(), key, Duration.ofSeconds(60));
     awaitWorkers(g, 1);
     CompletableFuture<List<Squared>> pending = CompletableFuture.supplyAsync(
-        () -> g.<Squared>broadcast(replyTo -> new Square(6, replyTo)));
+        () -> g.<Squared>broadcast(replyTo -> new Square(6, replyTo), () -> false));
     Thread.sleep(300);
     kit.stop(dying);
     Thread.sleep(300);
