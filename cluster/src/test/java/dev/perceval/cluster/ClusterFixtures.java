@@ -9,6 +9,9 @@ import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.stream.Stream;
 
 /** What the cluster tests share: the CLI run in-process, free ports, a tiny policy and campaign. */
@@ -54,5 +57,42 @@ public final class ClusterFixtures {
     return "name = " + name + ", policy = \"" + policy + "\", verifier = oracle, data.world = shapes, steps = " + steps
         + ", prompts-per-step = 2, group-size = 4, rollout { max-new-tokens = 20, overlong-buffer = 4, micro-batch = 4 },"
         + " actor.lr = 1e-3, trainer { " + trainer + " }";
+  }
+
+  private static final String ADMIN_URL = postgresUrl("test");
+
+  public static String postgresUrl(String database) {
+    return "jdbc:postgresql://127.0.0.1:5432/" + database;
+  }
+
+  /**
+   * A fresh PostgreSQL database {@code database} with the journal schema, and a node config at
+   * {@code conf} that journals to it. PostgreSQL is started (or installed) by .ci/postgres-up
+   * when it does not answer.
+   */
+  public static Path postgresJournal(String database, Path conf) throws Exception {
+    if (!postgresAnswers()) {
+      Process p = new ProcessBuilder("bash", Path.of("..", ".ci", "postgres-up").toString()).inheritIO().start();
+      if (p.waitFor() != 0 || !postgresAnswers()) {
+        throw new IllegalStateException("PostgreSQL does not answer on 127.0.0.1:5432 and .ci/postgres-up could not"
+            + " start it; see its message above");
+      }
+    }
+    try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", "")) {
+      c.createStatement().execute("DROP DATABASE IF EXISTS " + database);
+      c.createStatement().execute("CREATE DATABASE " + database);
+    }
+    Files.writeString(conf, "include classpath(\"conf/postgres.conf\")\n"
+        + "akka-persistence-jdbc.shared-databases.perceval.db.url = \"" + postgresUrl(database) + "\"\n");
+    cli("db", "init", "--config", conf.toString());
+    return conf;
+  }
+
+  private static boolean postgresAnswers() {
+    try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", "")) {
+      return c.isValid(5);
+    } catch (SQLException e) {
+      return false;
+    }
   }
 }

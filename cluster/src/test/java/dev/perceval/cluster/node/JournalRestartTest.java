@@ -27,31 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * installed) by .ci/postgres-up when it does not answer.
  */
 class JournalRestartTest {
-  static final String ADMIN_URL = "jdbc:postgresql://127.0.0.1:5432/test";
   static final String DB = "perceval_journal_test";
   @TempDir Path dir;
-
-  static void postgres() throws Exception {
-    if (!answers()) {
-      Process p = new ProcessBuilder("bash", Path.of("..", ".ci", "postgres-up").toString()).inheritIO().start();
-      if (p.waitFor() != 0 || !answers()) {
-        throw new IllegalStateException("PostgreSQL does not answer on 127.0.0.1:5432 and .ci/postgres-up could not"
-            + " start it; see its message above");
-      }
-    }
-    try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", "")) {
-      c.createStatement().execute("DROP DATABASE IF EXISTS " + DB);
-      c.createStatement().execute("CREATE DATABASE " + DB);
-    }
-  }
-
-  static boolean answers() {
-    try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", "")) {
-      return c.isValid(5);
-    } catch (SQLException e) {
-      return false;
-    }
-  }
 
   private Config node(Path conf, int port, int http) {
     return NodeConfig.load(new NodeConfig.Options(conf, null, port, null, dir.resolve("data"), http, null, 0));
@@ -82,12 +59,8 @@ class JournalRestartTest {
 
   @Test
   void onPostgresANodeRestartedMidCampaignResumesAtTheNextStep() throws Exception {
-    postgres();
-    Path conf = dir.resolve("pg.conf");
-    Files.writeString(conf, "include classpath(\"conf/postgres.conf\")\n"
-        + "akka-persistence-jdbc.shared-databases.perceval.db.url = \"jdbc:postgresql://127.0.0.1:5432/" + DB + "\"\n");
-    ClusterFixtures.cli("db", "init", "--config", conf.toString());
-    restartMidCampaign(conf, "jdbc:postgresql://127.0.0.1:5432/" + DB, "postgres");
+    Path conf = ClusterFixtures.postgresJournal(DB, dir.resolve("pg.conf"));
+    restartMidCampaign(conf, ClusterFixtures.postgresUrl(DB), "postgres");
   }
 
   @Test

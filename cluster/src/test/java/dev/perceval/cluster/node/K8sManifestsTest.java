@@ -1,6 +1,7 @@
 package dev.perceval.cluster.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -83,6 +84,8 @@ class K8sManifestsTest {
           + ports0.getInt("akka.management.http.port")), ports.toString());
       if (args.get(args.indexOf("--roles") + 1).contains("coordinator")) {
         assertTrue(ports.contains("http:" + ports0.getInt("perceval.http.port")), ports.toString());
+        assertTrue(d.path("spec").path("replicas").asInt() >= 2, "a standby coordinator");
+        assertFalse(args.get(args.indexOf("--roles") + 1).contains("learner"), "the learner out of the coordinator's pod");
       }
       assertEquals("/" + k8s.getString("akka.management.health-checks.readiness-path"),
           c.path("readinessProbe").path("httpGet").path("path").asText());
@@ -101,7 +104,7 @@ class K8sManifestsTest {
       String claim = pod.path("spec").path("volumes").get(0).path("persistentVolumeClaim").path("claimName").asText();
       kind(documents("storage.yaml"), "PersistentVolumeClaim", claim);
     }
-    assertEquals(3, deployments);
+    assertEquals(4, deployments);
     assertTrue(roles.containsAll(Set.of("coordinator", "learner", "sampler", "verifier")), roles.toString());
     JsonNode role = kind(documents("rbac.yaml"), "Role", "perceval-pod-reader");
     assertTrue(role.path("rules").get(0).path("verbs").toString().contains("list"));
