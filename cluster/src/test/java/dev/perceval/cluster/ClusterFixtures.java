@@ -59,7 +59,7 @@ public final class ClusterFixtures {
         + " actor.lr = 1e-3, trainer { " + trainer + " }";
   }
 
-  private static final String ADMIN_URL = postgresUrl("test");
+  public static final String ADMIN_URL = postgresUrl("test");
 
   public static String postgresUrl(String database) {
     return "jdbc:postgresql://127.0.0.1:5432/" + database;
@@ -71,13 +71,7 @@ public final class ClusterFixtures {
    * when it does not answer.
    */
   public static Path postgresJournal(String database, Path conf) throws Exception {
-    if (!postgresAnswers()) {
-      Process p = new ProcessBuilder("bash", Path.of("..", ".ci", "postgres-up").toString()).inheritIO().start();
-      if (p.waitFor() != 0 || !postgresAnswers()) {
-        throw new IllegalStateException("PostgreSQL does not answer on 127.0.0.1:5432 and .ci/postgres-up could not"
-            + " start it; see its message above");
-      }
-    }
+    postgresUp();
     try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", "")) {
       c.createStatement().execute("DROP DATABASE IF EXISTS " + database);
       c.createStatement().execute("CREATE DATABASE " + database);
@@ -86,6 +80,18 @@ public final class ClusterFixtures {
         + "akka-persistence-jdbc.shared-databases.perceval.db.url = \"" + postgresUrl(database) + "\"\n");
     cli("db", "init", "--config", conf.toString());
     return conf;
+  }
+
+  /** Makes sure PostgreSQL answers at {@link #ADMIN_URL}, starting (or installing) it with .ci/postgres-up. */
+  public static String postgresUp() throws Exception {
+    if (!postgresAnswers()) {
+      Process p = new ProcessBuilder("bash", Path.of("..", ".ci", "postgres-up").toString()).inheritIO().start();
+      if (p.waitFor() != 0 || !postgresAnswers()) {
+        throw new IllegalStateException("PostgreSQL does not answer on 127.0.0.1:5432 and .ci/postgres-up could not"
+            + " start it; see its message above");
+      }
+    }
+    return ADMIN_URL;
   }
 
   private static boolean postgresAnswers() {

@@ -22,6 +22,7 @@ final class LocalCluster implements AutoCloseable {
   private final int seedPort;
   private final List<String> jvmOptions;
   private final Map<String, Process> nodes = new LinkedHashMap<>();
+  private final Map<String, List<String>> commands = new LinkedHashMap<>();
 
   /** @param jvmOptions options for every node JVM (after the project's own), e.g. {@code -Dperceval.transport.bulk=aeron} */
   LocalCluster(Path dir, int seedPort, List<String> jvmOptions) throws IOException {
@@ -43,8 +44,24 @@ final class LocalCluster implements AutoCloseable {
         "--roles", roles, "--port", String.valueOf(port), "--seeds", "127.0.0.1:" + seedPort,
         "--data-dir", dir.resolve(name).toString(), "--management-port", "0"));
     cmd.addAll(List.of(nodeOptions));
+    commands.put(name, List.copyOf(cmd));
+    launch(name, cmd);
+  }
+
+  /** Starts node {@code name} again, as it was started (roles, port, data dir); waits until it is up. */
+  void restart(String name) throws IOException, InterruptedException {
+    List<String> cmd = commands.get(name);
+    if (cmd == null) {
+      throw new IllegalArgumentException("no node named " + name + " was started");
+    }
+    launch(name, cmd);
+  }
+
+  private void launch(String name, List<String> cmd) throws IOException, InterruptedException {
     Path log = dir.resolve(name + ".log");
-    Files.deleteIfExists(log);
+    if (Files.exists(log)) {
+      Files.move(log, dir.resolve(name + ".before-restart.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     nodes.put(name, p);
     long deadline = System.nanoTime() + UP_WITHIN.toNanos();

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
     description = "Perception-centric process reward models for GRPO and test-time scaling.",
     subcommands = {QuickstartCommand.class, DataCommand.class, SftCommand.class,
         EvalCommand.class, PrmCommand.class, TrainCommand.class, NodeCommand.class, SubmitCommand.class,
-        StatusCommand.class, DbCommand.class, BenchCommand.class, TtsEvalCommand.class, ExperimentCommand.class, AskCommand.class, CommandLine.HelpCommand.class})
+        StatusCommand.class, DbCommand.class, BenchCommand.class, TtsEvalCommand.class, ExperimentCommand.class, AskCommand.class,
+        ChaosCommand.class, CommandLine.HelpCommand.class})
 public final class PercevalCli extends GroupCommand {
 
   public static int execute(String... args) {
