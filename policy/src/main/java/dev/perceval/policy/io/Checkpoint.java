@@ -44,6 +44,7 @@ public final class Checkpoint {
     Path tmp = parent.resolve("." + name + ".tmp-" + System.nanoTime());
     try {
       Files.createDirectories(parent);
+      deleteStale(parent, "." + name + ".tmp-");
       Files.createDirectory(tmp);
       writer.writeTo(tmp);
       writeManifest(tmp);
@@ -175,6 +176,18 @@ public final class Checkpoint {
     try (Stream<Path> walk = Files.walk(dir)) {
       for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  /**
+   * Removes temporary directories that an earlier writer of the same checkpoint left when its
+   * process was killed mid-write: one learner writes a campaign's checkpoints, so none is live.
+   */
+  private static void deleteStale(Path parent, String prefix) throws IOException {
+    try (java.util.stream.Stream<Path> siblings = Files.list(parent)) {
+      for (Path p : siblings.filter(p -> p.getFileName().toString().startsWith(prefix)).toList()) {
+        deleteTree(p);
       }
     }
   }

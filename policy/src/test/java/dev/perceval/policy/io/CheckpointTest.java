@@ -73,6 +73,16 @@ class CheckpointTest {
   }
 
   @Test
+  void aWriteRemovesTheTemporaryDirectoryOfAWriterKilledMidWrite() throws IOException {
+    Path killed = tmp.resolve(".ckpt.tmp-12345");
+    Files.createDirectories(killed.resolve("half"));
+    Files.writeString(killed.resolve("half/params.bin"), "partial");
+    Path dir = saveTrained(tmp.resolve("ckpt"));
+    assertFalse(Files.exists(killed));
+    assertTrue(Files.exists(dir.resolve(Checkpoint.MANIFEST)));
+  }
+
+  @Test
   void corruptionIsDetected() throws IOException {
     Path dir = saveTrained(tmp.resolve("ckpt"));
     try (RandomAccessFile f = new RandomAccessFile(dir.resolve("params.bin").toFile(), "rw")) {
