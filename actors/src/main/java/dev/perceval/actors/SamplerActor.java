@@ -108,6 +108,9 @@ public final class SamplerActor {
   private ModelCheckpoint.Loaded loaded;
   private World world;
   private long version = -1;
+  /** The weights whose last fetch failed, and why: requests for them are answered with the reason. */
+  private WeightsSource unavailable;
+  private String unavailableWhy;
 
   private SamplerActor(ActorContext<Command> ctx, StashBuffer<Command> stash, ModelSource source, String device) {
     this.ctx = ctx;
@@ -136,6 +139,10 @@ public final class SamplerActor {
       return Behaviors.same();
     }
     if (r.weights().version() != version) {
+      if (r.weights().equals(unavailable)) {
+        r.fail(version, name, unavailableWhy);
+        return Behaviors.same();
+      }
       stash.stash(r);
       return fetching(r.weights());
     }
@@ -232,25 +239,18 @@ public final class SamplerActor {
             }
           }
           if (error != null) {
-            String why = "sampler " + name + ": weights v" + w.version() + ": " + error;
-            ctx.getLog().warn(why);
-            // Requests waiting on a version that cannot be had get the reason, not a hang.
-            stash.unstashAll(failing(why));
-            return idle();
+            unavailableWhy = "sampler " + name + ": weights v" + w.version() + ": " + error;
+            unavailable = w;
+            ctx.getLog().warn(unavailableWhy);
+            // Requests waiting on these weights get the reason, not a hang; requests that name
+            // other weights (a new learner's, after the old one died mid-fetch) fetch those.
+            return stash.unstashAll(idle());
           }
+          unavailable = null;
           return stash.unstashAll(idle());
         })
         .onMessage(Command.class, m -> {
           stash.stash(m);
-          return Behaviors.same();
-        })
-        .build();
-  }
-
-  private Behavior<Command> failing(String error) {
-    return Behaviors.receive(Command.class)
-        .onMessage(NeedsWeights.class, r -> {
-          r.fail(version, name, error);
           return Behaviors.same();
         })
         .build();
