@@ -125,13 +125,17 @@ public final class CampaignRunner implements Runnable {
 
   /** The campaign as the coordinator has journaled it: where a retry goes on from. */
   private CampaignState.Campaign journaledState() {
+    return this.<Coordinator.StatusReply>askCoordinator(r -> new Coordinator.GetStatus(id, r),
+        "the coordinator did not answer for " + id).campaign();
+  }
+
+  /** Asks the coordinator from this thread; a timeout or interruption becomes an exception naming {@code what}. */
+  private <R> R askCoordinator(java.util.function.Function<ActorRef<R>, Coordinator.Command> msg, String what) {
     try {
-      Coordinator.StatusReply r = AskPattern.<Coordinator.Command, Coordinator.StatusReply>ask(coordinator,
-          reply -> new Coordinator.GetStatus(id, reply), Duration.ofSeconds(60), system.scheduler())
-          .toCompletableFuture().get();
-      return r.campaign();
+      return AskPattern.ask(coordinator, msg::apply, Duration.ofSeconds(60), system.scheduler()).toCompletableFuture()
+          .get();
     } catch (ExecutionException e) {
-      throw new IllegalStateException("the coordinator did not answer for " + id + ": " + WorkerGroup.describe(e), e);
+      throw new IllegalStateException(what + ": " + WorkerGroup.describe(e), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while " + phase, e);
@@ -193,19 +197,12 @@ public final class CampaignRunner implements Runnable {
 
   /** Waits until the coordinator has persisted the step: only then may the next one start. */
   private void journal(long step, Map<String, Double> metrics, String checkpoint) {
-    try {
-      Coordinator.Journaled j = AskPattern.<Coordinator.Command, Coordinator.Journaled>ask(coordinator,
-          r -> new Coordinator.StepDone(id, step, metrics, checkpoint, r), Duration.ofSeconds(60), system.scheduler())
-          .toCompletableFuture().get();
-      if (j.error() != null) {
-        stop = true;
-        throw new IllegalStateException(j.error());
-      }
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("the coordinator did not journal step " + step + ": " + WorkerGroup.describe(e), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted at step " + step, e);
+    Coordinator.Journaled j = this.<Coordinator.Journaled>askCoordinator(
+        r -> new Coordinator.StepDone(id, step, metrics, checkpoint, r), "the coordinator did not journal step " + step);
+    if (j.error() != null) {
+      stop = true;
+      throw new IllegalStateException(j.error());
     }
   }
+
 }

@@ -138,11 +138,7 @@ public final class WorkerGroup<W> {
       for (int k = 0; k < calls.size(); k++) {
         int shard = pending.get(k);
         try {
-          R r = reply(calls.get(k), used.get(k), abandon);
-          if (r.error() != null) {
-            throw new WorkerException(r.error());
-          }
-          results.set(shard, r);
+          results.set(shard, answered(reply(calls.get(k), used.get(k), abandon)));
         } catch (ExecutionException e) {
           // Timed out or the worker is gone: another worker takes the shard.
           suspects.add(used.get(k));
@@ -175,11 +171,7 @@ public final class WorkerGroup<W> {
       List<R> out = new ArrayList<>();
       for (int k = 0; k < calls.size(); k++) {
         try {
-          R r = reply(calls.get(k), workers.get(k), abandon);
-          if (r.error() != null) {
-            throw new WorkerException(r.error());
-          }
-          out.add(r);
+          out.add(answered(reply(calls.get(k), workers.get(k), abandon)));
         } catch (ExecutionException e) {
           silent.add(workers.get(k));
           system.log().warn("{}: {} did not answer a broadcast ({})", key.id(), workers.get(k).path(), describe(e));
@@ -200,12 +192,15 @@ public final class WorkerGroup<W> {
   public <R extends Reply> R ask(ActorRef<W> worker, java.util.function.Function<ActorRef<R>, W> request,
       Duration within) {
     CompletableFuture<R> call = AskPattern.ask(worker, request::apply, within, system.scheduler()).toCompletableFuture();
-    R r;
     try {
-      r = reply(call, worker, () -> false);
+      return answered(reply(call, worker, () -> false));
     } catch (ExecutionException e) {
       throw new WorkerLost(key.id() + " worker " + worker.path() + " did not answer: " + describe(e));
     }
+  }
+
+  /** {@code r}, unless the worker answered with an error: the request itself is at fault. */
+  private static <R extends Reply> R answered(R r) {
     if (r.error() != null) {
       throw new WorkerException(r.error());
     }

@@ -221,8 +221,13 @@ final class Chaos {
     long deadline = System.nanoTime() + within.toNanos();
     RuntimeException last = null;
     while (System.nanoTime() < deadline) {
+      JsonNode s = null;
       try {
-        JsonNode s = api.get("/campaigns/" + id);
+        s = api.get("/campaigns/" + id);
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        last = e;
+      }
+      if (s != null) {
         String status = s.path("status").asText();
         if (status.equals("failed") || status.equals("cancelled")) {
           throw new IllegalStateException("campaign " + status + ": " + s);
@@ -230,11 +235,6 @@ final class Chaos {
         if (s.path("step").asLong() >= step && (step < STEPS || status.equals("completed"))) {
           return s;
         }
-      } catch (IllegalArgumentException | IllegalStateException e) {
-        if (e.getMessage() != null && e.getMessage().startsWith("campaign ")) {
-          throw e;
-        }
-        last = e;
       }
       Thread.sleep(200);
     }
