@@ -22,13 +22,17 @@ final class TrainCommand implements Callable<Integer> {
       description = "Override one spec key, e.g. --with algorithm.alpha=0 (repeatable).")
   Map<String, String> with = new LinkedHashMap<>();
 
+  @Option(names = "--trust-spec", description = "Let the spec file include other files and read environment"
+      + " variables; without it a spec is read as data, as the HTTP API reads it.")
+  boolean trustSpec;
+
   @Option(names = "--resume", description = "Continue from the newest checkpoint under the campaign's out directory.")
   boolean resume;
 
   @Override
   public Integer call() throws Exception {
     Context ctx = new Context(common.settings(new HashMap<>()));
-    CampaignSpec s = CampaignSpec.load(spec);
+    CampaignSpec s = CampaignSpec.load(spec, trustSpec);
     if (!with.isEmpty()) {
       s = s.with(with);
     }

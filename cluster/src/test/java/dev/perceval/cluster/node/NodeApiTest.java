@@ -2,6 +2,7 @@ package dev.perceval.cluster.node;
 
 import dev.perceval.cluster.ClusterFixtures;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.perceval.cluster.cli.PercevalCli;
@@ -73,6 +74,21 @@ class NodeApiTest {
     assertEquals(400, missing.statusCode());
     assertTrue(missing.body().contains("no-such-ckpt"), missing.body());
     assertEquals(400, send("POST", base + "/campaigns", "").statusCode());
+  }
+
+  @Test
+  void aSpecCannotReadTheNodesEnvironmentOrFiles() throws Exception {
+    String path = System.getenv("PATH");
+    HttpResponse<String> env = send("POST", base + "/campaigns", "verifier = oracle, policy = ${PATH}");
+    assertEquals(400, env.statusCode());
+    assertTrue(env.body().contains("cannot read the environment"), env.body());
+    assertFalse(env.body().contains(path), env.body());
+    java.nio.file.Path secret = java.nio.file.Files.writeString(dir.resolve("secret.conf"), "policy = leaked");
+    HttpResponse<String> include = send("POST", base + "/campaigns",
+        "verifier = oracle\ninclude file(\"" + secret + "\")");
+    assertEquals(400, include.statusCode());
+    assertTrue(include.body().contains("include is not allowed"), include.body());
+    assertFalse(include.body().contains("leaked"), include.body());
   }
 
   @Test

@@ -5,7 +5,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
-import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigResolveOptions;
 import dev.perceval.policy.ConfigChecks;
 import dev.perceval.policy.world.Split;
 import java.nio.file.Files;
@@ -53,23 +53,42 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
         ConfigParseOptions.defaults().setAllowMissing(false));
   }
 
+  /** A spec file read as data (see {@link #parse}). */
   public static CampaignSpec load(Path file) {
+    return load(file, false);
+  }
+
+  /**
+   * A spec file; {@code trusted} lets it include other files and read the environment
+   * ({@code ${HOME}}), as the operator's own config may. An untrusted file is read as data, like
+   * a spec sent over HTTP.
+   */
+  public static CampaignSpec load(Path file, boolean trusted) {
     if (!Files.isRegularFile(file)) {
       throw new IllegalArgumentException("campaign spec " + file + " not found");
     }
+    String origin = "campaign spec " + file;
     try {
+      if (!trusted) {
+        return from(SpecText.parse(Files.readString(file), origin), origin, false);
+      }
       return from(ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false)),
-          "campaign spec " + file);
+          origin, true);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException(origin + ": cannot be read (" + e.getMessage() + ")", e);
     } catch (ConfigException e) {
-      throw new IllegalArgumentException("campaign spec " + file + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(origin + ": " + e.getMessage(), e);
     }
   }
 
-  /** A spec sent as text: HOCON, of which JSON is a subset. */
+  /**
+   * A spec sent as text (HOCON, of which JSON is a subset), read as data: a spec comes from
+   * whoever reaches the API, so it may neither include files or URLs nor substitute environment
+   * variables or system properties (a node's environment holds its database password).
+   */
   public static CampaignSpec parse(String text) {
     try {
-      return from(ConfigFactory.parseString(text, ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF)),
-          "campaign spec");
+      return from(SpecText.parse(text, "campaign spec"), "campaign spec", false);
     } catch (ConfigException e) {
       throw new IllegalArgumentException("campaign spec: " + e.getMessage(), e);
     }
@@ -84,7 +103,7 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
     for (Map.Entry<String, String> e : overrides.entrySet()) {
       com.typesafe.config.ConfigValue v;
       try {
-        v = ConfigFactory.parseString("v = " + e.getValue()).getValue("v");
+        v = SpecText.parse("v = " + e.getValue(), "override").getValue("v");
       } catch (ConfigException ex) {
         v = com.typesafe.config.ConfigValueFactory.fromAnyRef(e.getValue());
       }
@@ -94,17 +113,24 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
         throw new IllegalArgumentException("campaign spec: bad key '" + e.getKey() + "'");
       }
     }
-    return from(c, "campaign spec");
+    return from(c, "campaign spec", false);
   }
 
-  static CampaignSpec from(Config given, String origin) {
+  private static CampaignSpec from(Config given, String origin, boolean trusted) {
     Config reference = reference();
     for (Map.Entry<String, com.typesafe.config.ConfigValue> e : given.entrySet()) {
       if (!reference.hasPath(e.getKey())) {
         throw new IllegalArgumentException(origin + ": unknown key '" + e.getKey() + "'");
       }
     }
-    Config c = given.withFallback(reference).resolve();
+    Config c;
+    try {
+      c = given.withFallback(reference).resolve(trusted ? ConfigResolveOptions.defaults()
+          : ConfigResolveOptions.noSystem());
+    } catch (ConfigException.UnresolvedSubstitution e) {
+      throw new IllegalArgumentException(origin + ": a substitution names no key of the spec (specs cannot read"
+          + " the environment): " + e.getMessage(), e);
+    }
     try {
       return validate(c);
     } catch (ConfigException e) {
