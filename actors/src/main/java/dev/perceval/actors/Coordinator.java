@@ -13,11 +13,14 @@ import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
+import com.typesafe.config.ConfigUtil;
 import dev.perceval.policy.grpo.CampaignSpec;
 import dev.perceval.policy.io.CheckpointException;
+import dev.perceval.policy.io.DataRoot;
 import dev.perceval.policy.io.ModelCheckpoint;
 import dev.perceval.prm.Verifiers;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -68,23 +71,28 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
 
   public static final String PERSISTENCE_ID = "perceval-coordinator";
 
-  public static Behavior<Command> create(ModelSource source, CampaignRunner.Workers workers, int snapshotEvery) {
-    return Behaviors.setup(ctx -> new Coordinator(ctx, source, workers, snapshotEvery));
+  /** @param root where the paths of submitted specs must lie */
+  public static Behavior<Command> create(ModelSource source, CampaignRunner.Workers workers, int snapshotEvery,
+      DataRoot root) {
+    return Behaviors.setup(ctx -> new Coordinator(ctx, source, workers, snapshotEvery, root));
   }
 
   private final ActorContext<Command> ctx;
   private final ModelSource source;
   private final CampaignRunner.Workers workers;
   private final int snapshotEvery;
+  private final DataRoot root;
   private CampaignRunner runner;
   private String runnerId;
 
-  private Coordinator(ActorContext<Command> ctx, ModelSource source, CampaignRunner.Workers workers, int snapshotEvery) {
+  private Coordinator(ActorContext<Command> ctx, ModelSource source, CampaignRunner.Workers workers, int snapshotEvery,
+      DataRoot root) {
     super(PersistenceId.ofUniqueId(PERSISTENCE_ID));
     this.ctx = ctx;
     this.source = source;
     this.workers = workers;
     this.snapshotEvery = snapshotEvery;
+    this.root = root;
   }
 
   @Override
@@ -152,7 +160,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
   private Effect<CampaignEvents.Event, CampaignState> onSubmit(CampaignState state, Submit c) {
     CampaignSpec spec;
     try {
-      spec = CampaignSpec.parse(c.spec());
+      spec = underRoot(CampaignSpec.parse(c.spec()), root);
       // Refused now rather than failing later on a worker: every node reads these paths, and a
       // checkpoint's header (its kind, config and tokenizer) is read without its weights.
       ModelCheckpoint.header(Path.of(spec.policy()), "policy");
@@ -164,9 +172,26 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
       return Effect().none();
     }
     String id = String.format("c%04d-%s", state.submitted() + 1, spec.name());
-    return Effect().persist(new CampaignEvents.Submitted(id, spec.keyedBy(id).render(), System.currentTimeMillis()))
+    return Effect().persist(new CampaignEvents.Submitted(id, underRoot(spec.keyedBy(id), root).render(),
+            System.currentTimeMillis()))
         .thenRun(this::startNext)
         .thenReply(c.replyTo(), s -> new Accepted(id, null));
+  }
+
+  /**
+   * The spec with its paths made absolute under {@code root}: every node reads the same files, and
+   * a spec cannot make a node read or write outside its data root.
+   */
+  static CampaignSpec underRoot(CampaignSpec spec, DataRoot root) {
+    Map<String, String> paths = new LinkedHashMap<>();
+    paths.put("policy", ConfigUtil.quoteString(root.resolve("policy", spec.policy())));
+    if (!spec.verifier().isBlank() && !Verifiers.isOracle(spec.verifier())) {
+      paths.put("verifier", ConfigUtil.quoteString(root.resolve("verifier", spec.verifier())));
+    }
+    if (!spec.out().isBlank()) {
+      paths.put("out", ConfigUtil.quoteString(root.resolve("out", spec.out())));
+    }
+    return spec.with(paths);
   }
 
   private Effect<CampaignEvents.Event, CampaignState> onControl(CampaignState state, Control c) {

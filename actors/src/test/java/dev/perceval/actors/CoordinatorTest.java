@@ -13,6 +13,7 @@ import akka.actor.typed.DispatcherSelector;
 import akka.persistence.testkit.javadsl.PersistenceTestKit;
 import dev.perceval.policy.grpo.CampaignSpec;
 import dev.perceval.policy.grpo.GrpoLoop;
+import dev.perceval.policy.io.DataRoot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,7 +66,7 @@ class CoordinatorTest {
   }
 
   private ActorRef<Coordinator.Command> coordinator(String name) {
-    return kit.spawn(Coordinator.create(source, workers, 5), name);
+    return kit.spawn(Coordinator.create(source, workers, 5, new DataRoot(dir)), name);
   }
 
   private static CampaignState.Campaign status(ActorRef<Coordinator.Command> c, String id) {

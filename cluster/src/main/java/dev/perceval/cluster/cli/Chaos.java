@@ -67,7 +67,8 @@ final class Chaos {
     int seed = freePort();
     int http = freePort();
     Result r;
-    try (LocalCluster nodes = new LocalCluster(work.resolve("nodes"), seed, List.of("-Xmx1g"))) {
+    try (LocalCluster nodes = new LocalCluster(work.resolve("nodes"), seed,
+        List.of("-Xmx1g", "-Dperceval.node.data-root=" + work.toAbsolutePath()))) {
       r = scenario(scenario, nodes, seed, http, campaign, journalConf, work);
     } catch (IllegalStateException e) {
       // A campaign that failed or stalled, or a node that would not start: a failed row, not a crash.

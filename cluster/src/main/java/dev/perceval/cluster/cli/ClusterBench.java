@@ -70,8 +70,8 @@ final class ClusterBench implements Callable<Integer> {
 
     log.println("[2/4] one node: every role in this JVM, messages through the actors");
     Path oneNode = out.resolve("one-node").toAbsolutePath();
-    Node node = Node.start(NodeConfig.load(new NodeConfig.Options(null, null, 0, null, out.resolve("one-node-data"),
-        0, null, 0)), ctx.settings.cacheDir());
+    Node node = Node.start(NodeConfig.withDataRoot(NodeConfig.load(new NodeConfig.Options(null, null, 0, null,
+        out.resolve("one-node-data"), 0, null, 0)), dataRoot()), ctx.settings.cacheDir());
     try {
       EmbeddedCampaign.run(node, spec + ", out = \"" + oneNode + "\"", "one node", steps);
     } finally {
@@ -105,10 +105,23 @@ final class ClusterBench implements Callable<Integer> {
     return 0;
   }
 
+  /** The nodes' data root: the deepest directory holding the policy, the verifier and the output. */
+  private Path dataRoot() {
+    Path root = out.toAbsolutePath().normalize();
+    for (Path p : List.of(policy, verifier)) {
+      Path a = p.toAbsolutePath().normalize();
+      while (!a.startsWith(root)) {
+        root = root.getParent();
+      }
+    }
+    return root;
+  }
+
   private Measured threeJvms(String spec, String bulk, int port) throws Exception {
     Path dir = out.resolve("three-jvms-" + bulk).toAbsolutePath();
     int http = port + 9;
-    List<String> jvm = new ArrayList<>(List.of("-Dperceval.transport.bulk=" + bulk));
+    List<String> jvm = new ArrayList<>(List.of("-Dperceval.transport.bulk=" + bulk,
+        "-Dperceval.node.data-root=" + dataRoot()));
     jvm.addAll(nodeOpts);
     String[] threads = common.threads == null ? new String[0] : new String[] {"--threads", common.threads.toString()};
     try (LocalCluster nodes = new LocalCluster(dir, port, jvm)) {

@@ -32,6 +32,10 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--data-dir", description = "Where the embedded journal lives (perceval.node.data-dir).")
   Path dataDir;
 
+  @Option(names = "--data-root", description = "The directory campaign specs and chat requests may name paths"
+      + " under (perceval.node.data-root; default: the working directory).")
+  Path dataRoot;
+
   @Option(names = "--http-port", description = "HTTP API port on coordinator nodes (default 8080).")
   Integer httpPort;
 
@@ -47,6 +51,9 @@ final class NodeCommand implements Callable<Integer> {
     Config cfg = NodeConfig.load(new NodeConfig.Options(config, roles, port, seeds, dataDir, httpPort, host,
         managementPort))
         .withValue("akka.coordinated-shutdown.exit-jvm", com.typesafe.config.ConfigValueFactory.fromAnyRef(true));
+    if (dataRoot != null) {
+      cfg = NodeConfig.withDataRoot(cfg, dataRoot);
+    }
     Settings settings = Settings.from(cfg.getConfig("perceval"));
     Torch.init(threads != null && threads > 0 ? threads : settings.effectiveThreads(), false);
     Node node = Node.start(cfg, settings.cacheDir());

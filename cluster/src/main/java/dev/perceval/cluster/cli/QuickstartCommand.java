@@ -143,8 +143,8 @@ final class QuickstartCommand implements Callable<Integer> {
         + "\", verifier = \"" + prm.toAbsolutePath() + "\", out = \"" + runs.toAbsolutePath() + "\", steps = "
         + grpoSteps + ", data.world = " + ctx.settings.world().name()
         + ", trainer { eval-n = " + Math.min(evalN, 200) + ", eval-every = 0, checkpoint-every = 0 }";
-    Node node = Node.start(NodeConfig.load(new NodeConfig.Options(null, null, 0, null, out.resolve("node"), 0, null, 0)),
-        ctx.settings.cacheDir());
+    Node node = Node.start(NodeConfig.withDataRoot(NodeConfig.load(new NodeConfig.Options(null, null, 0, null,
+        out.resolve("node"), 0, null, 0)), out), ctx.settings.cacheDir());
     try {
       CampaignState.Campaign c = EmbeddedCampaign.run(node, spec, "grpo", grpoSteps);
       GrpoWorkflow.report(System.out, c.step(), c.metrics().entrySet().stream()

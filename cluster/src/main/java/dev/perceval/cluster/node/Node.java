@@ -24,6 +24,7 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import dev.perceval.actors.VerifierActor;
 import dev.perceval.actors.WorkerGroup;
+import dev.perceval.policy.io.DataRoot;
 import dev.perceval.policy.model.Torch;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -125,7 +126,8 @@ public final class Node {
     Behavior<Coordinator.Command> behavior = Behaviors.setup(ctx -> Coordinator.create(source,
         new CampaignRunner.Workers(new WorkerGroup<>(ctx.getSystem(), SamplerActor.KEY, shard),
             new WorkerGroup<>(ctx.getSystem(), VerifierActor.KEY, shard),
-            new WorkerGroup<>(ctx.getSystem(), LearnerActor.KEY, shard)), snapshotEvery));
+            new WorkerGroup<>(ctx.getSystem(), LearnerActor.KEY, shard)), snapshotEvery,
+        new DataRoot(Path.of(system.settings().config().getString("perceval.node.data-root")))));
     return ClusterSingleton.get(system).init(SingletonActor.of(behavior, "coordinator")
         .withSettings(ClusterSingletonSettings.create(system).withRole("coordinator")));
   }

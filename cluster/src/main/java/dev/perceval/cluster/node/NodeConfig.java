@@ -36,6 +36,12 @@ public final class NodeConfig {
     }
   }
 
+  /** {@code config} with {@code root} as the directory requests may name paths under (perceval.node.data-root). */
+  public static Config withDataRoot(Config config, Path root) {
+    return config.withValue("perceval.node.data-root",
+        ConfigValueFactory.fromAnyRef(root.toAbsolutePath().normalize().toString()));
+  }
+
   public static Config load(Options o) {
     Config base = ConfigFactory.parseResources(NodeConfig.class.getClassLoader(), "conf/application.conf",
         ConfigParseOptions.defaults().setAllowMissing(false));

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import dev.perceval.actors.ImageBytes;
 import dev.perceval.actors.TtsSession;
+import dev.perceval.policy.io.DataRoot;
 import dev.perceval.policy.io.ModelCheckpoint;
 import dev.perceval.policy.sampling.SamplingParams;
 import dev.perceval.policy.text.Tokenizer;
@@ -44,11 +45,13 @@ final class TtsApi {
 
   private final ActorSystem<?> system;
   private final Config tts;
+  private final DataRoot dataRoot;
   private final Map<String, PolicyInfo> policies = new ConcurrentHashMap<>();
 
   TtsApi(ActorSystem<?> system, Config config) {
     this.system = system;
     this.tts = config.getConfig("perceval.tts");
+    this.dataRoot = new DataRoot(Path.of(config.getString("perceval.node.data-root")));
   }
 
   /** Parses and checks a chat-completions body; the request and its session id. */
@@ -98,7 +101,7 @@ final class TtsApi {
     if (question.isEmpty()) {
       throw new BadRequest("the user message has no question text");
     }
-    String policy = root.path("model").asText(tts.getString("policy"));
+    String policy = root.has("model") ? underRoot("model", root.path("model").asText()) : tts.getString("policy");
     PolicyInfo info = policy(policy);
     for (String w : question.split("\\s+")) {
       if (!info.tokenizer().contains(w)) {
@@ -124,7 +127,9 @@ final class TtsApi {
     }
     SamplingParams params = SamplingParams.sample((float) root.path("temperature").asDouble(tts.getDouble("temperature")),
         (float) root.path("top_p").asDouble(tts.getDouble("top-p")), root.path("max_tokens").asInt(tts.getInt("max-new-tokens")));
-    String verifier = root.path("verifier").asText(tts.getString("verifier"));
+    String verifier = !root.has("verifier") ? tts.getString("verifier")
+        : Verifiers.isOracle(root.path("verifier").asText()) ? root.path("verifier").asText()
+        : underRoot("verifier", root.path("verifier").asText());
     if (chosen.needs().verifier()) {
       if (Verifiers.isOracle(verifier)) {
         throw new BadRequest("the oracle verifier knows only generated tasks; " + strategy
@@ -160,6 +165,15 @@ final class TtsApi {
       return Base64.getDecoder().decode(url.substring(comma + 1));
     } catch (IllegalArgumentException e) {
       throw new BadRequest("image_url is not valid base64: " + e.getMessage());
+    }
+  }
+
+  /** A path a request names, under the node's data root: no request reads files elsewhere. */
+  private String underRoot(String field, String path) {
+    try {
+      return dataRoot.resolve(field, path);
+    } catch (IllegalArgumentException e) {
+      throw new BadRequest(e.getMessage());
     }
   }
 

@@ -31,7 +31,8 @@ class JournalRestartTest {
   @TempDir Path dir;
 
   private Config node(Path conf, int port, int http) {
-    return NodeConfig.load(new NodeConfig.Options(conf, null, port, null, dir.resolve("data"), http, null, 0));
+    return NodeConfig.withDataRoot(NodeConfig.load(new NodeConfig.Options(conf, null, port, null, dir.resolve("data"),
+        http, null, 0)), dir);
   }
 
   private static CampaignState.Campaign status(Node n, String id) throws Exception {

@@ -100,6 +100,12 @@ class K8sManifestsTest {
           assertTrue(s.path("stringData").has(e.path("valueFrom").path("secretKeyRef").path("key").asText()));
         }
       }
+      String dataRoot = null;
+      for (JsonNode e : c.path("env")) {
+        dataRoot = e.path("name").asText().equals("PERCEVAL_DATA_ROOT") ? e.path("value").asText() : dataRoot;
+      }
+      assertEquals(c.path("volumeMounts").get(0).path("mountPath").asText(), dataRoot,
+          "requests name paths on the shared volume only");
       assertEquals("perceval", pod.path("spec").path("serviceAccountName").asText());
       String claim = pod.path("spec").path("volumes").get(0).path("persistentVolumeClaim").path("claimName").asText();
       kind(documents("storage.yaml"), "PersistentVolumeClaim", claim);

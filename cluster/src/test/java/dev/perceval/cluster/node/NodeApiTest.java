@@ -30,14 +30,19 @@ class NodeApiTest {
   @BeforeAll
   static void start() throws Exception {
     management = ClusterFixtures.freePort();
-    node = Node.start(NodeConfig.load(new NodeConfig.Options(null, null, 0, null, dir.resolve("data"), 0, null,
-        management)), dir.resolve("cache"));
+    node = Node.start(NodeConfig.withDataRoot(NodeConfig.load(new NodeConfig.Options(null, null, 0, null,
+        dir.resolve("data"), 0, null, management)), root()), dir.resolve("cache"));
     base = "http://127.0.0.1:" + node.httpPort();
   }
 
   @AfterAll
   static void stop() {
     node.stop();
+  }
+
+  /** The node's data root: requests may name paths under it only. */
+  static Path root() {
+    return dir.resolve("root");
   }
 
   static HttpResponse<String> send(String method, String url, String body) throws Exception {
@@ -70,10 +75,24 @@ class NodeApiTest {
     assertEquals(400, negative.statusCode());
     assertTrue(negative.body().contains("steps"), negative.body());
     HttpResponse<String> missing = send("POST", base + "/campaigns",
-        "policy = \"" + dir.resolve("no-such-ckpt") + "\", verifier = oracle");
+        "policy = \"" + root().resolve("no-such-ckpt") + "\", verifier = oracle");
     assertEquals(400, missing.statusCode());
     assertTrue(missing.body().contains("no-such-ckpt"), missing.body());
     assertEquals(400, send("POST", base + "/campaigns", "").statusCode());
+  }
+
+  @Test
+  void aSpecsPathsStayUnderTheDataRootAndTheRefusalSaysNothingOfWhatIsThere() throws Exception {
+    // The same words for a directory that exists outside the root and one that does not.
+    for (String[] c : new String[][] {{"policy", dir.resolve("data").toString()}, {"policy", "/no-such-dir"},
+        {"policy", "../data"}, {"policy", "a/../../data"}, {"verifier", dir.toString()}, {"out", "/tmp/elsewhere"},
+        {"out", "../elsewhere"}}) {
+      String spec = "policy = p, verifier = oracle, " + c[0] + " = \"" + c[1] + "\"";
+      HttpResponse<String> r = send("POST", base + "/campaigns", spec);
+      assertEquals(400, r.statusCode(), r.body());
+      assertTrue(r.body().contains(c[0] + ": '" + c[1] + "' is not under this node's data root"), r.body());
+      assertFalse(r.body().contains("not found") || r.body().contains("exist"), r.body());
+    }
   }
 
   @Test
@@ -126,7 +145,7 @@ class NodeApiTest {
 
   @Test
   void chatCompletionsAnswerInTheOpenAiShapeAndRefuseBadRequests() throws Exception {
-    Path policy = dir.resolve("tts-policy");
+    Path policy = root().resolve("tts-policy");
     ClusterFixtures.tinyPolicy(policy);
     String question = dev.perceval.policy.world.Worlds.create("shapes",
         dev.perceval.policy.world.WorldConfig.defaults().withImageSize(16)).task(
@@ -168,9 +187,14 @@ class NodeApiTest {
         {chat(policy.toString(), question, image, "\"k\": 65, "), "k must be an integer in 1..64"},
         {chat(policy.toString(), question, "data:image/png;base64,aGVsbG8=", ""), "not a PNG or JPEG"},
         {chat(policy.toString(), question, image, "\"strategy\": \"beam\", "), "unknown TTS strategy 'beam'"},
-        {chat(dir.resolve("nothing").toString(), question, image, ""), "is not a policy checkpoint"},
+        {chat(root().resolve("nothing").toString(), question, image, ""), "is not a policy checkpoint"},
+        {chat("nothing", question, image, ""), "is not a policy checkpoint"},
+        {chat(dir.resolve("data").toString(), question, image, ""), "model: '" + dir.resolve("data")
+            + "' is not under this node's data root"},
+        {chat("../data", question, image, ""), "model: '../data' is not under this node's data root"},
+        {chat(policy.toString(), question, image, "\"verifier\": \"/etc\", "), "verifier: '/etc' is not under"},
         {chat(policy.toString(), question, image, "\"verifier\": \"oracle\", "), "knows only generated tasks"},
-        {chat(policy.toString(), question, image, "\"verifier\": \"/no/prm\", "), "is not a checkpoint"},
+        {chat(policy.toString(), question, image, "\"verifier\": \"no/prm\", "), "is not a checkpoint"},
         {chat(policy.toString(), question, image, "\"verifier\": \"" + policy + "\", "),
             "holds a policy, expected a verifier"},
         {"[1, 2]", "JSON object"}};

@@ -35,8 +35,9 @@ class TwoNodeCampaignTest {
     int portA = ClusterFixtures.freePort();
     int portB = ClusterFixtures.freePort();
     String seed = "127.0.0.1:" + portA;
-    Node a = Node.start(NodeConfig.load(new NodeConfig.Options(null, List.of("coordinator", "learner"), portA,
-        List.of(seed), dir.resolve("data-a"), ClusterFixtures.freePort(), null, 0)), dir.resolve("cache"));
+    Node a = Node.start(NodeConfig.withDataRoot(NodeConfig.load(new NodeConfig.Options(null,
+        List.of("coordinator", "learner"), portA, List.of(seed), dir.resolve("data-a"), ClusterFixtures.freePort(), null,
+        0)), dir), dir.resolve("cache"));
     Node b = Node.start(NodeConfig.load(new NodeConfig.Options(null, List.of("sampler", "verifier"), portB,
         List.of(seed), dir.resolve("data-b"), ClusterFixtures.freePort(), null, 0)), dir.resolve("cache"));
     try {
