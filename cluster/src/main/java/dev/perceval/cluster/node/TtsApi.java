@@ -41,7 +41,7 @@ final class TtsApi {
     }
   }
 
-  private record PolicyInfo(Tokenizer tokenizer, String world, int imageSize) {}
+  private record PolicyInfo(Tokenizer tokenizer, String world, int imageSize, int maxText) {}
 
   private final ActorSystem<?> system;
   private final Config tts;
@@ -115,18 +115,19 @@ final class TtsApi {
     } catch (IllegalArgumentException e) {
       throw new BadRequest(e.getMessage());
     }
-    int k = root.path("k").asInt(tts.getInt("k"));
-    if (!root.path("k").isMissingNode() && !root.path("k").canConvertToInt() || k < 1 || k > tts.getInt("max-k")) {
-      throw new BadRequest("k must be an integer in 1.." + tts.getInt("max-k") + ", got " + root.path("k"));
-    }
+    int k = (int) integer(root, "k", tts.getInt("k"), 1, tts.getInt("max-k"));
     byte[] pixels;
     try {
       pixels = ImageBytes.encode(ImageBytes.fromEncoded(image, info.imageSize()));
     } catch (IllegalArgumentException e) {
       throw new BadRequest(e.getMessage());
     }
-    SamplingParams params = SamplingParams.sample((float) root.path("temperature").asDouble(tts.getDouble("temperature")),
-        (float) root.path("top_p").asDouble(tts.getDouble("top-p")), root.path("max_tokens").asInt(tts.getInt("max-new-tokens")));
+    // Bounded before anything is sized by them: decoding allocates rows x max_tokens.
+    SamplingParams params = SamplingParams.sample(
+        (float) real(root, "temperature", tts.getDouble("temperature"), tts.getDouble("max-temperature")),
+        (float) real(root, "top_p", tts.getDouble("top-p"), 1),
+        (int) integer(root, "max_tokens", Math.min(tts.getInt("max-new-tokens"), info.maxText()), 1, info.maxText()));
+    long seed = integer(root, "seed", tts.getLong("seed"), Long.MIN_VALUE, Long.MAX_VALUE);
     String verifier = !root.has("verifier") ? tts.getString("verifier")
         : Verifiers.isOracle(root.path("verifier").asText()) ? root.path("verifier").asText()
         : underRoot("verifier", root.path("verifier").asText());
@@ -145,7 +146,7 @@ final class TtsApi {
       }
     }
     return new TtsSession.Request(policy, verifier, info.world(), null,
-        pixels, question, strategy, k, root.path("seed").asLong(tts.getLong("seed")), params);
+        pixels, question, strategy, k, seed, params);
   }
 
   private byte[] dataUrl(String url) {
@@ -168,6 +169,36 @@ final class TtsApi {
     }
   }
 
+  /** An integer field in [min, max], or {@code absent} when the request leaves it out. */
+  private static long integer(JsonNode root, String field, long absent, long min, long max) {
+    JsonNode v = root.path(field);
+    if (v.isMissingNode() || v.isNull()) {
+      return absent;
+    }
+    if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < min || v.asLong() > max) {
+      throw new BadRequest(field + " must be an integer" + (min == Long.MIN_VALUE ? "" : " in " + min + ".." + max)
+          + ", got " + abbreviated(v));
+    }
+    return v.asLong();
+  }
+
+  /** A number in (0, max], or {@code absent} when the request leaves it out. */
+  private static double real(JsonNode root, String field, double absent, double max) {
+    JsonNode v = root.path(field);
+    if (v.isMissingNode() || v.isNull()) {
+      return absent;
+    }
+    if (!v.isNumber() || !(v.asDouble() > 0 && v.asDouble() <= max)) {
+      throw new BadRequest(field + " must be a number in (0, " + max + "], got " + abbreviated(v));
+    }
+    return v.asDouble();
+  }
+
+  private static String abbreviated(JsonNode v) {
+    String text = v.toString();
+    return text.length() > 40 ? text.substring(0, 40) + "..." : text;
+  }
+
   /** A path a request names, under the node's data root: no request reads files elsewhere. */
   private String underRoot(String field, String path) {
     try {
@@ -181,7 +212,7 @@ final class TtsApi {
     return policies.computeIfAbsent(path, p -> {
       try {
         ModelCheckpoint.Header h = ModelCheckpoint.header(Path.of(p), "policy");
-        return new PolicyInfo(h.tokenizer(), h.world(), h.imageSize());
+        return new PolicyInfo(h.tokenizer(), h.world(), h.imageSize(), h.shape().maxText());
       } catch (RuntimeException e) {
         throw new BadRequest("model '" + p + "' is not a policy checkpoint: " + e.getMessage());
       }

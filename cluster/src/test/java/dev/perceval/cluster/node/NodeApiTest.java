@@ -197,11 +197,20 @@ class NodeApiTest {
         {chat(policy.toString(), question, image, "\"verifier\": \"no/prm\", "), "is not a checkpoint"},
         {chat(policy.toString(), question, image, "\"verifier\": \"" + policy + "\", "),
             "holds a policy, expected a verifier"},
+        {chat(policy.toString(), question, image, "\"max_tokens\": 2000000000, "), "max_tokens must be an integer in 1.."},
+        {chat(policy.toString(), question, image, "\"max_tokens\": 1e40, "), "max_tokens must be an integer"},
+        {chat(policy.toString(), question, image, "\"temperature\": \"hot\", "), "temperature must be a number"},
+        {chat(policy.toString(), question, image, "\"temperature\": 1e9, "), "temperature must be a number in (0, 10"},
+        {chat(policy.toString(), question, image, "\"top_p\": 2, "), "top_p must be a number in (0, 1"},
+        {chat(policy.toString(), question, image, "\"seed\": 1.5, "), "seed must be an integer"},
+        {chat(policy.toString(), question, image, "\"k\": \"3\", "), "k must be an integer in 1..64"},
         {"[1, 2]", "JSON object"}};
     for (String[] b : bad) {
       HttpResponse<String> r = send("POST", url, b[0]);
       assertEquals(400, r.statusCode(), r.body());
       assertTrue(r.body().contains(b[1]), b[1] + " in " + r.body());
     }
+    // The node still answers after every refusal.
+    assertEquals(404, send("GET", base + "/tts/tts-nope", null).statusCode());
   }
 }

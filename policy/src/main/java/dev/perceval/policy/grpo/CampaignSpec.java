@@ -132,12 +132,49 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
           + " the environment): " + e.getMessage(), e);
     }
     try {
+      checkLimits(c);
       return validate(c);
     } catch (ConfigException e) {
       throw new IllegalArgumentException(origin + ": " + e.getMessage(), e);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(origin + ": " + e.getMessage(), e);
     }
+  }
+
+  private static final String LIMITS = "campaign-limits.conf";
+
+  /** The upper bounds of {@code campaign-limits.conf}, with system properties over them. */
+  static Config limits() {
+    return ConfigFactory.parseProperties(System.getProperties()).withFallback(ConfigFactory.parseResources(
+        CampaignSpec.class.getClassLoader(), LIMITS, ConfigParseOptions.defaults().setAllowMissing(false)))
+        .getConfig("perceval.campaign-limits");
+  }
+
+  /** Every bounded number within its bound, checked before anything is sized by it. */
+  private static void checkLimits(Config c) {
+    Config limits = limits();
+    for (Map.Entry<String, com.typesafe.config.ConfigValue> e : limits.entrySet()) {
+      String key = e.getKey();
+      double max = limits.getDouble(key);
+      if (key.equals("rollouts-per-step")) {
+        double rows = number(c, "prompts-per-step") * number(c, "group-size");
+        if (rows > max) {
+          throw bad("prompts-per-step", "times group-size must be at most " + (long) max + " (campaign-limits."
+              + key + ")", (long) rows);
+        }
+      } else if (key.equals("data.families")) {
+        if (c.getList(key).size() > max) {
+          throw bad(key, "must list at most " + (long) max + " families", c.getList(key).size());
+        }
+      } else if (c.hasPath(key) && number(c, key) > max) {
+        throw bad(key, "must be at most " + (max == Math.rint(max) ? String.valueOf((long) max) : max)
+            + " (campaign-limits." + key + ")", c.getValue(key).unwrapped());
+      }
+    }
+  }
+
+  private static double number(Config c, String key) {
+    return c.getNumber(key).doubleValue();
   }
 
   private static CampaignSpec validate(Config c) {
