@@ -27,7 +27,7 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
       boolean dynamicSampling, int maxRounds, boolean overlongPenalty, int overlongBuffer, double overlongFactor) {}
 
   public record Algorithm(String estimator, boolean normalizeByStd, double alpha, double zeroVarianceScale,
-      boolean contentTokensOnly, String tokenShaper) {
+      boolean contentTokensOnly, String tokenShaper, double claimCredit) {
     public TokenAdvantages.Penalty penalty() {
       return new TokenAdvantages.Penalty(alpha, zeroVarianceScale, contentTokensOnly);
     }
@@ -195,7 +195,8 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
     }
     Algorithm algorithm = new Algorithm(c.getString("algorithm.estimator"), c.getBoolean("algorithm.normalize-by-std"),
         CHECK.notNegativeReal(c, "algorithm.alpha"), CHECK.notNegativeReal(c, "algorithm.zero-variance-scale"),
-        c.getBoolean("algorithm.content-tokens-only"), c.getString("algorithm.token-shaper"));
+        c.getBoolean("algorithm.content-tokens-only"), c.getString("algorithm.token-shaper"),
+        CHECK.notNegativeReal(c, "algorithm.claim-credit"));
     // Built once here so that a name no registry knows fails before any work starts.
     named(c, "algorithm.estimator", name -> AdvantageEstimator.REGISTRY.create(name, algorithm));
     named(c, "algorithm.token-shaper", name -> TokenShaper.REGISTRY.create(name, algorithm));

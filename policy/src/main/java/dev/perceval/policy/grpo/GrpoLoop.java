@@ -223,21 +223,36 @@ public final class GrpoLoop {
     List<Learner.Sample> batch = new ArrayList<>(kept.size());
     int flaggedResponses = 0;
     long flaggedTokens = 0;
+    int creditedClaims = 0;
     for (int grp = 0; grp < keptRewards.size(); grp++) {
       double[] rewards = keptRewards.get(grp);
       double[] adv = estimator.advantages(rewards);
       boolean zeroStd = zeroVariance(rewards);
+      float[][] tokenAdv = new float[g][];
+      List<List<TokenAdvantages.Span>> groupSpans = new ArrayList<>(g);
+      List<List<String>> groupWords = new ArrayList<>(g);
       for (int j = 0; j < g; j++) {
         Rollout r = kept.get(grp * g + j);
         List<TokenAdvantages.Span> spans = flagged == null ? List.of() : flagged.get(grp * g + j);
         flaggedResponses += spans.isEmpty() ? 0 : 1;
         flaggedTokens += countMasked(r.tokens().length, spans);
-        float[] tokenAdv = shaper.shape(adv[j], r.tokens().length, spans, functionWordMask(r.tokens()), zeroStd);
-        batch.add(new Learner.Sample(r.taskId(), r.tokens(), tokenAdv));
+        tokenAdv[j] = shaper.shape(adv[j], r.tokens().length, spans, functionWordMask(r.tokens()), zeroStd);
+        groupSpans.add(spans);
+        groupWords.add(tok.words(r.tokens()));
+      }
+      if (verifies) {
+        creditedClaims += ClaimCredit.add(world, spec.algorithm().claimCredit(), groupWords, groupSpans, tokenAdv);
+      }
+      for (int j = 0; j < g; j++) {
+        Rollout r = kept.get(grp * g + j);
+        batch.add(new Learner.Sample(r.taskId(), r.tokens(), tokenAdv[j]));
       }
     }
     metrics.put("perceval/flagged_rate", flaggedResponses / (double) kept.size());
     metrics.put("perceval/flagged_tokens", flaggedTokens / (double) kept.size());
+    if (spec.algorithm().claimCredit() > 0) {
+      metrics.put("perceval/credited_claims", creditedClaims / (double) kept.size());
+    }
     long t3 = System.nanoTime();
     Learner.Result result = learner.train(step, batch);
     long t4 = System.nanoTime();

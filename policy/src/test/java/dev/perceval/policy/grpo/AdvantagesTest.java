@@ -12,7 +12,7 @@ class AdvantagesTest {
 
   private static AdvantageEstimator estimator(String name, boolean normalizeByStd) {
     return AdvantageEstimator.REGISTRY.create(name, new CampaignSpec.Algorithm(name, normalizeByStd, 0, 0, false,
-        TokenShaper.NONE));
+        TokenShaper.NONE, 0));
   }
 
   @Test
