@@ -233,6 +233,10 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
       throw new IllegalArgumentException("verifier: algorithm.alpha is " + algorithm.alpha()
           + " on perception data but no verifier is given (set verifier, or alpha = 0)");
     }
+    if (spec.verifier().isBlank() && algorithm.claimCredit() > 0 && data.perception()) {
+      throw new IllegalArgumentException("verifier: algorithm.claim-credit is " + algorithm.claimCredit()
+          + " on perception data but no verifier is given to judge the claims");
+    }
     if (update.miniBatches() > spec.promptsPerStep() * spec.groupSize()) {
       throw bad("actor.mini-batches", "must not exceed the rollouts per step ("
           + spec.promptsPerStep() * spec.groupSize() + ")", update.miniBatches());

@@ -23,7 +23,9 @@ class CampaignSpecLimitsTest {
       "rollout.micro-batch = 4096|rollout.micro-batch must be at most 1024",
       "actor.lr = 1e6|actor.lr must be at most 1 ",
       "rollout.temperature = 1e9|rollout.temperature must be at most 10",
-      "steps = lots|steps has type STRING rather than NUMBER"})
+      "steps = lots|steps has type STRING rather than NUMBER",
+      "algorithm.claim-credit = 1e9|algorithm.claim-credit must be at most 100",
+      "verifier = \"\", algorithm { alpha = 0, claim-credit = 1 }|no verifier is given to judge the claims"})
   void aNumberAboveItsBoundIsRefusedWithTheKeyAndTheBound(String setting, String message) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> CampaignSpec.parse(VALID + setting));
