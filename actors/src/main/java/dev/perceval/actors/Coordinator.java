@@ -159,8 +159,11 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
 
   private Effect<CampaignEvents.Event, CampaignState> onSubmit(CampaignState state, Submit c) {
     CampaignSpec spec;
+    String id;
     try {
-      spec = underRoot(CampaignSpec.parse(c.spec()), root);
+      CampaignSpec parsed = CampaignSpec.parse(c.spec());
+      id = String.format("c%04d-%s", state.submitted() + 1, parsed.name());
+      spec = underRoot(parsed.keyedBy(id), root);
       // Refused now rather than failing later on a worker: every node reads these paths, and a
       // checkpoint's header (its kind, config and tokenizer) is read without its weights.
       ModelCheckpoint.header(Path.of(spec.policy()), "policy");
@@ -171,9 +174,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
       c.replyTo().tell(new Accepted(null, e.getMessage()));
       return Effect().none();
     }
-    String id = String.format("c%04d-%s", state.submitted() + 1, spec.name());
-    return Effect().persist(new CampaignEvents.Submitted(id, underRoot(spec.keyedBy(id), root).render(),
-            System.currentTimeMillis()))
+    return Effect().persist(new CampaignEvents.Submitted(id, spec.render(), System.currentTimeMillis()))
         .thenRun(this::startNext)
         .thenReply(c.replyTo(), s -> new Accepted(id, null));
   }
@@ -185,12 +186,9 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
   static CampaignSpec underRoot(CampaignSpec spec, DataRoot root) {
     Map<String, String> paths = new LinkedHashMap<>();
     paths.put("policy", ConfigUtil.quoteString(root.resolve("policy", spec.policy())));
-    if (!spec.verifier().isBlank() && !Verifiers.isOracle(spec.verifier())) {
-      paths.put("verifier", ConfigUtil.quoteString(root.resolve("verifier", spec.verifier())));
-    }
-    if (!spec.out().isBlank()) {
-      paths.put("out", ConfigUtil.quoteString(root.resolve("out", spec.out())));
-    }
+    paths.put("verifier", ConfigUtil.quoteString(Verifiers.underRoot(spec.verifier(), root)));
+    // keyedBy has filled a blank out with runs/<id>.
+    paths.put("out", ConfigUtil.quoteString(root.resolve("out", spec.outDir().toString())));
     return spec.with(paths);
   }
 

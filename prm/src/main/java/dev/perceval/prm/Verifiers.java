@@ -2,6 +2,7 @@ package dev.perceval.prm;
 
 import ai.djl.Device;
 import dev.perceval.policy.io.CheckpointException;
+import dev.perceval.policy.io.DataRoot;
 import dev.perceval.policy.io.ModelCheckpoint;
 import dev.perceval.policy.model.TinyVlm;
 import dev.perceval.policy.text.Tokenizer;
@@ -34,6 +35,14 @@ public final class Verifiers {
 
   public static boolean isOracle(String name) {
     return ORACLE.equals(name);
+  }
+
+  /**
+   * A verifier a request names, as a path under {@code root}; the oracle and "" (none) name no file
+   * and stay as they are.
+   */
+  public static String underRoot(String name, DataRoot root) {
+    return name.isBlank() || isOracle(name) ? name : root.resolve("verifier", name);
   }
 
   /**

@@ -128,9 +128,14 @@ final class TtsApi {
         (float) real(root, "top_p", tts.getDouble("top-p"), 1),
         (int) integer(root, "max_tokens", Math.min(tts.getInt("max-new-tokens"), info.maxText()), 1, info.maxText()));
     long seed = integer(root, "seed", tts.getLong("seed"), Long.MIN_VALUE, Long.MAX_VALUE);
-    String verifier = !root.has("verifier") ? tts.getString("verifier")
-        : Verifiers.isOracle(root.path("verifier").asText()) ? root.path("verifier").asText()
-        : underRoot("verifier", root.path("verifier").asText());
+    String verifier = tts.getString("verifier");
+    if (root.has("verifier")) {
+      try {
+        verifier = Verifiers.underRoot(root.path("verifier").asText(), dataRoot);
+      } catch (IllegalArgumentException e) {
+        throw new BadRequest(e.getMessage());
+      }
+    }
     if (chosen.needs().verifier()) {
       if (Verifiers.isOracle(verifier)) {
         throw new BadRequest("the oracle verifier knows only generated tasks; " + strategy

@@ -53,11 +53,6 @@ public record CampaignSpec(String name, long seed, String policy, String verifie
         ConfigParseOptions.defaults().setAllowMissing(false));
   }
 
-  /** A spec file read as data (see {@link #parse}). */
-  public static CampaignSpec load(Path file) {
-    return load(file, false);
-  }
-
   /**
    * A spec file; {@code trusted} lets it include other files and read the environment
    * ({@code ${HOME}}), as the operator's own config may. An untrusted file is read as data, like

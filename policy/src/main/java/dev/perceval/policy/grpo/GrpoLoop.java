@@ -230,7 +230,6 @@ public final class GrpoLoop {
       boolean zeroStd = zeroVariance(rewards);
       float[][] tokenAdv = new float[g][];
       List<List<TokenAdvantages.Span>> groupSpans = new ArrayList<>(g);
-      List<List<String>> groupWords = new ArrayList<>(g);
       for (int j = 0; j < g; j++) {
         Rollout r = kept.get(grp * g + j);
         List<TokenAdvantages.Span> spans = flagged == null ? List.of() : flagged.get(grp * g + j);
@@ -238,9 +237,10 @@ public final class GrpoLoop {
         flaggedTokens += countMasked(r.tokens().length, spans);
         tokenAdv[j] = shaper.shape(adv[j], r.tokens().length, spans, functionWordMask(r.tokens()), zeroStd);
         groupSpans.add(spans);
-        groupWords.add(tok.words(r.tokens()));
       }
-      if (verifies) {
+      if (verifies && spec.algorithm().claimCredit() > 0) {
+        List<List<String>> groupWords = kept.subList(grp * g, (grp + 1) * g).stream()
+            .map(r -> tok.words(r.tokens())).toList();
         creditedClaims += ClaimCredit.add(world, spec.algorithm().claimCredit(), groupWords, groupSpans, tokenAdv);
       }
       for (int j = 0; j < g; j++) {

@@ -60,7 +60,7 @@ class CampaignSpecDataTest {
     assertEquals(a.getMessage().replace(secret.toString(), "X"), b.getMessage().replace(missing.toString(), "X"));
     // A spec file from the CLI is data too unless the operator trusts it.
     Path file = Files.writeString(dir.resolve("spec.conf"), VALID + "\n" + there);
-    assertThrows(IllegalArgumentException.class, () -> CampaignSpec.load(file));
+    assertThrows(IllegalArgumentException.class, () -> CampaignSpec.load(file, false));
   }
 
   @Test
