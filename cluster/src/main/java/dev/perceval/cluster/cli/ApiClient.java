@@ -14,19 +14,32 @@ import java.time.Duration;
 final class ApiClient {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final String base;
+  private final String token;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   ApiClient(String base) {
+    this(base, null);
+  }
+
+  /** {@code token}: the bearer token a node with tokens asks for, or null. */
+  ApiClient(String base, String token) {
     this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+    this.token = token;
   }
 
   JsonNode post(String path, String body) {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
-        .header("Content-Type", "application/hocon").POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    return send(request(path).header("Content-Type", "application/hocon")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build());
   }
 
   JsonNode get(String path) {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60)).GET().build());
+    return send(request(path).GET().build());
+  }
+
+  private HttpRequest.Builder request(String path) {
+    // A chat-completions request may wait for its whole TTS session (perceval.tts.timeout).
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(360));
+    return token == null ? b : b.header("Authorization", "Bearer " + token);
   }
 
   private JsonNode send(HttpRequest request) {
@@ -37,6 +50,9 @@ final class ApiClient {
         JsonNode error = body.path("error");
         // OpenAI-shaped errors nest the message; the campaign API's is a string.
         String message = error.isObject() ? error.path("message").asText() : error.asText();
+        if (r.statusCode() == 401 && token == null) {
+          message += "; pass one with --token or PERCEVAL_TOKEN";
+        }
         throw new IllegalArgumentException(message.isEmpty() ? "HTTP " + r.statusCode() : message);
       }
       return body;

@@ -10,6 +10,7 @@ import java.util.Base64;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -32,7 +33,7 @@ final class AskCommand implements Callable<Integer> {
 
   @Option(names = "--verifier", description = "Perceval checkpoint (node default).") String verifier;
 
-  @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = "The node's HTTP API.") String url;
+  @Mixin ApiOptions api;
 
   @Override
   public Integer call() throws Exception {
@@ -58,7 +59,7 @@ final class AskCommand implements Callable<Integer> {
     content.addObject().put("type", "text").put("text", question);
     content.addObject().put("type", "image_url").putObject("image_url")
         .put("url", "data:" + mime + ";base64," + Base64.getEncoder().encodeToString(Files.readAllBytes(image)));
-    JsonNode reply = new ApiClient(url).post("/v1/chat/completions", body.toString());
+    JsonNode reply = api.client().post("/v1/chat/completions", body.toString());
     JsonNode p = reply.path("perceval");
     System.out.println("answer: " + (p.path("answer").isNull() ? "(none: no well-formed response)" : p.path("answer").asText()));
     System.out.println("response: " + reply.path("choices").get(0).path("message").path("content").asText());

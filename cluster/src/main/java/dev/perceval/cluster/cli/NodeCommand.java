@@ -42,6 +42,13 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--management-port", description = "akka-management port for /alive and /ready (default 8558).")
   Integer managementPort;
 
+  @Option(names = "--tokens-file", paramLabel = "FILE", description = "API bearer tokens, one 'TOKEN SCOPES' per"
+      + " line (perceval.http.auth.tokens-file); required when the API binds a non-loopback interface.")
+  Path tokensFile;
+
+  @Option(names = "--insecure", description = "Serve a non-loopback API interface without tokens (logged).")
+  boolean insecure;
+
   @Option(names = "--threads", description = "libtorch intra-op threads; 0 = min(2, cores).")
   Integer threads;
 
@@ -53,6 +60,13 @@ final class NodeCommand implements Callable<Integer> {
         .withValue("akka.coordinated-shutdown.exit-jvm", com.typesafe.config.ConfigValueFactory.fromAnyRef(true));
     if (dataRoot != null) {
       cfg = NodeConfig.withDataRoot(cfg, dataRoot);
+    }
+    if (tokensFile != null) {
+      cfg = cfg.withValue("perceval.http.auth.tokens-file",
+          com.typesafe.config.ConfigValueFactory.fromAnyRef(tokensFile.toAbsolutePath().toString()));
+    }
+    if (insecure) {
+      cfg = cfg.withValue("perceval.http.auth.insecure", com.typesafe.config.ConfigValueFactory.fromAnyRef(true));
     }
     Settings settings = Settings.from(cfg.getConfig("perceval"));
     Torch.init(threads != null && threads > 0 ? threads : settings.effectiveThreads(), false);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -11,12 +12,11 @@ import picocli.CommandLine.Parameters;
 final class StatusCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "ID") String id;
 
-  @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = "The node's HTTP API.")
-  String url;
+  @Mixin ApiOptions api;
 
   @Override
   public Integer call() {
-    print(new ApiClient(url).get("/campaigns/" + id));
+    print(api.client().get("/campaigns/" + id));
     return 0;
   }
 

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -16,8 +17,7 @@ final class SubmitCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "SPEC", description = "Campaign spec (HOCON or JSON).")
   Path spec;
 
-  @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = "The node's HTTP API.")
-  String url;
+  @Mixin ApiOptions api;
 
   @Option(names = "--follow", description = "Follow the campaign with a progress bar until it ends.")
   boolean follow;
@@ -27,16 +27,16 @@ final class SubmitCommand implements Callable<Integer> {
     if (!Files.isRegularFile(spec)) {
       throw new IllegalArgumentException("campaign spec " + spec + " not found");
     }
-    ApiClient api = new ApiClient(url);
-    String id = api.post("/campaigns", Files.readString(spec)).path("id").asText();
+    ApiClient client = api.client();
+    String id = client.post("/campaigns", Files.readString(spec)).path("id").asText();
     System.out.println(id);
     if (!follow) {
       return 0;
     }
-    JsonNode s = api.get("/campaigns/" + id);
+    JsonNode s = client.get("/campaigns/" + id);
     try (ProgressBar bar = Progress.bar(id, Math.max(1, s.path("steps").asLong(1)))) {
       while (true) {
-        s = api.get("/campaigns/" + id);
+        s = client.get("/campaigns/" + id);
         bar.stepTo(s.path("step").asLong());
         JsonNode m = s.path("metrics");
         bar.setExtraMessage(String.format(Locale.ROOT, " %s reward %.3f", s.path("status").asText(),

@@ -28,7 +28,9 @@ import java.util.concurrent.TimeUnit;
  * The campaign API on a coordinator node: {@code POST /campaigns} (a HOCON or JSON spec),
  * {@code GET /campaigns/{id}}, {@code POST /campaigns/{id}/pause|resume|cancel} and
  * {@code GET /metrics} (Prometheus text). Errors are JSON {@code {"error": "..."}} with 400 for a
- * bad spec, 404 for an unknown id and 409 for an action that does not apply.
+ * bad spec, 404 for an unknown id and 409 for an action that does not apply. With tokens
+ * ({@link ApiTokens}) every route but {@code /healthz} needs a bearer token of its scope: read for
+ * status, metrics and TTS, submit for campaigns and their control.
  */
 public final class HttpApi extends AllDirectives {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,6 +40,7 @@ public final class HttpApi extends AllDirectives {
   private final Duration timeout = Duration.ofSeconds(30);
   private final Metrics metrics;
   private final TtsApi tts;
+  private final ApiTokens tokens;
   private final java.util.concurrent.ExecutorService blocking = java.util.concurrent.Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "perceval-tts-http");
     t.setDaemon(true);
@@ -45,21 +48,28 @@ public final class HttpApi extends AllDirectives {
   });
   private ServerBinding binding;
 
-  private HttpApi(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator, Config config) {
+  private HttpApi(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator, Config config,
+      ApiTokens tokens) {
     this.system = system;
+    this.tokens = tokens;
     this.coordinator = coordinator;
     this.tts = new TtsApi(system, config);
     this.metrics = new Metrics(system, coordinator);
   }
 
-  static HttpApi start(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator, Config config)
-      throws Exception {
-    HttpApi api = new HttpApi(system, coordinator, config);
+  static HttpApi start(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator, Config config,
+      ApiTokens tokens) throws Exception {
+    HttpApi api = new HttpApi(system, coordinator, config, tokens);
     String host = config.getString("perceval.http.interface");
     int port = config.getInt("perceval.http.port");
     api.binding = Http.get(system).newServerAt(host, port).bind(api.routes())
         .toCompletableFuture().get(30, TimeUnit.SECONDS);
-    system.log().info("HTTP API on {}", api.binding.localAddress());
+    system.log().info("HTTP API on {} ({})", api.binding.localAddress(), tokens.required()
+        ? "bearer tokens required" : "no authentication");
+    if (!tokens.required() && !ApiTokens.isLoopback(host)) {
+      system.log().warn("the HTTP API binds {} without authentication (--insecure): anyone who reaches it can start"
+          + " campaigns and run models", host);
+    }
     return api;
   }
 
@@ -72,23 +82,57 @@ public final class HttpApi extends AllDirectives {
   }
 
   Route routes() {
-    return concat(
+    return handleRejections(JSON_REJECTIONS, () -> concat(
         pathPrefix("campaigns", () -> concat(
-            pathEndOrSingleSlash(() -> post(() -> entity(akka.http.javadsl.unmarshalling.Unmarshaller.entityToString(),
-                this::submit))),
+            pathEndOrSingleSlash(() -> post(() -> authorized(ApiTokens.Scope.SUBMIT, () -> entity(
+                akka.http.javadsl.unmarshalling.Unmarshaller.entityToString(), this::submit)))),
             pathPrefix(PathMatchers.segment(), id -> concat(
-                pathEnd(() -> get(() -> completeWithFuture(status(id)))),
-                path(PathMatchers.segment(), action -> post(() -> completeWithFuture(control(id, action)))))))),
-        path(PathMatchers.segment("v1").slash("chat").slash("completions"), () -> post(() -> entity(
-            akka.http.javadsl.unmarshalling.Unmarshaller.entityToString(), body -> completeWithFuture(
-                java.util.concurrent.CompletableFuture.supplyAsync(() -> chat(body), blocking))))),
-        pathPrefix("tts", () -> path(PathMatchers.segment(), id -> get(() -> completeWithFuture(
-            tts.session(id).<TtsSession.Status>ask(TtsSession.Get::new, timeout).thenApply(s -> s.state().equals("none")
-                ? json(StatusCodes.NOT_FOUND, Map.of("error", "no TTS request '" + id + "'"))
-                : json(StatusCodes.OK, tts.view(id, s))))))),
-        path("metrics", () -> get(() -> completeWithFuture(metrics.scrape()))),
-        path("healthz", () -> get(() -> complete(StatusCodes.OK, "ok"))));
+                pathEnd(() -> get(() -> authorized(ApiTokens.Scope.READ, () -> completeWithFuture(status(id))))),
+                path(PathMatchers.segment(), action -> post(() -> authorized(ApiTokens.Scope.SUBMIT,
+                    () -> completeWithFuture(control(id, action))))))))),
+        path(PathMatchers.segment("v1").slash("chat").slash("completions"), () -> post(() -> authorized(
+            ApiTokens.Scope.READ, () -> entity(akka.http.javadsl.unmarshalling.Unmarshaller.entityToString(),
+                body -> completeWithFuture(java.util.concurrent.CompletableFuture.supplyAsync(() -> chat(body),
+                    blocking)))))),
+        pathPrefix("tts", () -> path(PathMatchers.segment(), id -> get(() -> authorized(ApiTokens.Scope.READ,
+            () -> completeWithFuture(tts.session(id).<TtsSession.Status>ask(TtsSession.Get::new, timeout)
+                .thenApply(s -> s.state().equals("none")
+                    ? json(StatusCodes.NOT_FOUND, Map.of("error", "no TTS request '" + id + "'"))
+                    : json(StatusCodes.OK, tts.view(id, s)))))))),
+        path("metrics", () -> get(() -> authorized(ApiTokens.Scope.READ, () -> completeWithFuture(metrics.scrape())))),
+        path("healthz", () -> get(() -> complete(StatusCodes.OK, "ok")))));
   }
+
+  /**
+   * The route when the request's bearer token allows {@code scope}; else 401 (no token, or one
+   * this node does not know) with a {@code WWW-Authenticate} challenge, or 403 (a known token
+   * without the scope).
+   */
+  private Route authorized(ApiTokens.Scope scope, java.util.function.Supplier<Route> route) {
+    return optionalHeaderValueByName("Authorization", header -> switch (tokens.check(header.orElse(null), scope)) {
+      case ALLOWED -> route.get();
+      case NO_TOKEN -> complete(unauthorized("this API needs a bearer token (Authorization: Bearer TOKEN)"));
+      case WRONG_TOKEN -> complete(unauthorized("the bearer token is not one of this node's tokens"));
+      case OUT_OF_SCOPE -> complete(json(StatusCodes.FORBIDDEN, Map.of("error", "the token lacks the '"
+          + scope.name().toLowerCase(java.util.Locale.ROOT) + "' scope this request needs")));
+    });
+  }
+
+  private static HttpResponse unauthorized(String message) {
+    return json(StatusCodes.UNAUTHORIZED, Map.of("error", message))
+        .addHeader(akka.http.javadsl.model.headers.RawHeader.create("WWW-Authenticate", "Bearer realm=\"perceval\""));
+  }
+
+  /** akka-http's own answers (404, 405, 413, 415, ...) with their reason as this API's JSON error. */
+  private static final akka.http.javadsl.server.RejectionHandler JSON_REJECTIONS =
+      akka.http.javadsl.server.RejectionHandler.defaultHandler().mapRejectionResponse(response -> {
+        if (response.entity() instanceof akka.http.javadsl.model.HttpEntity.Strict strict
+            && !strict.getContentType().equals(ContentTypes.APPLICATION_JSON)) {
+          String reason = strict.getData().utf8String();
+          return json(response.status(), Map.of("error", reason)).addHeaders(response.getHeaders());
+        }
+        return response;
+      });
 
   private HttpResponse chat(String body) {
     TtsSession.Request request;

@@ -64,6 +64,8 @@ public final class Node {
     List<String> roles = config.getStringList("perceval.node.roles");
     List<Device> devices = devices(config.getStringList("perceval.node.devices"));
     Path dataDir = Path.of(config.getString("perceval.node.data-dir"));
+    // Checked before anything starts: a node that would serve the network without tokens does not.
+    ApiTokens tokens = roles.contains("coordinator") ? ApiTokens.from(config) : ApiTokens.open();
     ActorSystem<Void> system;
     try {
       system = ActorSystem.create(guardian(roles, devices, cacheDir), NodeConfig.SYSTEM_NAME, config);
@@ -88,7 +90,7 @@ public final class Node {
       }
       ActorRef<Coordinator.Command> coordinator = coordinatorProxy(system, roles, cacheDir);
       ttsSessions(system, cacheDir);
-      HttpApi http = roles.contains("coordinator") ? HttpApi.start(system, coordinator, config) : null;
+      HttpApi http = roles.contains("coordinator") ? HttpApi.start(system, coordinator, config, tokens) : null;
       system.log().info("node up: roles {}, devices {}, data {}", roles, devices, dataDir);
       return new Node(system, coordinator, http);
     } catch (Exception e) {

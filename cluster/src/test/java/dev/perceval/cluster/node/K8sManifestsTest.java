@@ -47,6 +47,30 @@ class K8sManifestsTest {
         .orElseThrow(() -> new AssertionError("no " + kind + " " + name));
   }
 
+  static String env(JsonNode container, String name) {
+    for (JsonNode e : container.path("env")) {
+      if (e.path("name").asText().equals(name)) {
+        return e.path("value").asText();
+      }
+    }
+    return null;
+  }
+
+  /** Whether {@code file} lies under a mount of one of the pod's Secret volumes. */
+  static boolean secretMountedAbove(JsonNode pod, JsonNode container, String file) {
+    for (JsonNode m : container.path("volumeMounts")) {
+      if (!file.startsWith(m.path("mountPath").asText() + "/")) {
+        continue;
+      }
+      for (JsonNode v : pod.path("spec").path("volumes")) {
+        if (v.path("name").asText().equals(m.path("name").asText()) && v.has("secret")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   @Test
   void nodeWorkloadsMatchTheNodeConfig() throws Exception {
     Config k8s = NodeConfig.load(new NodeConfig.Options(ROOT.resolve("conf/k8s.conf"), null, 0, null, null, 0, null, 0));
@@ -106,6 +130,13 @@ class K8sManifestsTest {
       }
       assertEquals(c.path("volumeMounts").get(0).path("mountPath").asText(), dataRoot,
           "requests name paths on the shared volume only");
+      String iface = env(c, "PERCEVAL_HTTP_INTERFACE");
+      if (iface != null && !ApiTokens.isLoopback(iface)) {
+        // A node serving the pod network will not start without tokens: they come from a Secret.
+        String tokens = env(c, "PERCEVAL_TOKENS_FILE");
+        assertTrue(tokens != null, "an API on " + iface + " needs PERCEVAL_TOKENS_FILE");
+        assertTrue(secretMountedAbove(pod, c, tokens), tokens + " is in no mounted Secret");
+      }
       assertEquals("perceval", pod.path("spec").path("serviceAccountName").asText());
       String claim = pod.path("spec").path("volumes").get(0).path("persistentVolumeClaim").path("claimName").asText();
       kind(documents("storage.yaml"), "PersistentVolumeClaim", claim);
