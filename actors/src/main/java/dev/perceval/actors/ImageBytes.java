@@ -7,22 +7,56 @@ import java.nio.ByteOrder;
 public final class ImageBytes {
   private ImageBytes() {}
 
+  /** An image refused for what it is (format, size), as opposed to one the codec failed on. */
+  private static final class Refused extends IllegalArgumentException {
+    Refused(String message) {
+      super(message);
+    }
+  }
+
   public static byte[] encode(float[] pixels) {
     ByteBuffer b = ByteBuffer.allocate(pixels.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     b.asFloatBuffer().put(pixels);
     return b.array();
   }
 
-  /** A PNG or JPEG scaled to {@code size} x {@code size}, as the policy's channel-first pixels. */
-  public static float[] fromEncoded(byte[] encoded, int size) {
+  /**
+   * A PNG or JPEG scaled to {@code size} x {@code size}, as the policy's channel-first pixels.
+   * Its width and height are read from the header first: one over {@code maxSide} is refused
+   * before a pixel is decoded, so a small file cannot ask for gigabytes.
+   */
+  public static float[] fromEncoded(byte[] encoded, int size, int maxSide) {
     java.awt.image.BufferedImage img;
-    try {
-      img = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(encoded));
-    } catch (java.io.IOException e) {
-      throw new IllegalArgumentException("the image cannot be read: " + e.getMessage(), e);
-    }
-    if (img == null) {
-      throw new IllegalArgumentException("the image is not a PNG or JPEG");
+    // In memory: ImageIO's default stream caches to a temporary file.
+    try (javax.imageio.stream.ImageInputStream in = new javax.imageio.stream.MemoryCacheImageInputStream(
+        new java.io.ByteArrayInputStream(encoded))) {
+      java.util.Iterator<javax.imageio.ImageReader> readers = javax.imageio.ImageIO.getImageReaders(in);
+      if (!readers.hasNext()) {
+        throw new Refused("the image is not a PNG or JPEG");
+      }
+      javax.imageio.ImageReader reader = readers.next();
+      String format = reader.getFormatName().toLowerCase(java.util.Locale.ROOT);
+      if (!format.equals("png") && !format.equals("jpeg")) {
+        throw new Refused("the image is " + format + ", not a PNG or JPEG");
+      }
+      try {
+        reader.setInput(in, true, true);
+        int w = reader.getWidth(0);
+        int h = reader.getHeight(0);
+        if (w < 1 || h < 1 || w > maxSide || h > maxSide) {
+          throw new Refused("the image is " + w + " x " + h + " pixels; each side must be in 1.."
+              + maxSide + " (perceval.tts.max-image-side)");
+        }
+        img = reader.read(0);
+      } finally {
+        reader.dispose();
+      }
+    } catch (Refused e) {
+      throw e;
+    } catch (java.io.IOException | RuntimeException e) {
+      // A truncated or corrupt file fails inside the codec with whatever it throws.
+      throw new IllegalArgumentException("the image cannot be read: " + e.getClass().getSimpleName()
+          + (e.getMessage() != null ? ": " + e.getMessage() : ""), e);
     }
     java.awt.image.BufferedImage scaled = new java.awt.image.BufferedImage(size, size,
         java.awt.image.BufferedImage.TYPE_INT_RGB);

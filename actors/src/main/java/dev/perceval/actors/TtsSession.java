@@ -5,6 +5,8 @@ import akka.actor.typed.Behavior;
 import akka.actor.typed.PostStop;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.TimerScheduler;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.persistence.typed.PersistenceId;
 import akka.persistence.typed.RecoveryCompleted;
 import akka.persistence.typed.javadsl.CommandHandler;
@@ -15,6 +17,7 @@ import dev.perceval.policy.sampling.Generation;
 import dev.perceval.policy.sampling.SamplingParams;
 import dev.perceval.prm.FlaggedClaim;
 import dev.perceval.tts.TtsResult;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -55,6 +58,9 @@ public final class TtsSession extends EventSourcedBehavior<TtsSession.Command, T
 
   public record Finish(TtsResult result, String error) implements Command {}
 
+  /** The idle timer: an ended session not asked about for a while leaves memory (its journal stays). */
+  private record Idle() implements Command {}
+
   /** A policy call's generations or a verifier call's flags (the other is null). */
   public record Call(List<Generation> generations, List<List<FlaggedClaim>> flagged) implements CborSerializable {}
 
@@ -94,17 +100,48 @@ public final class TtsSession extends EventSourcedBehavior<TtsSession.Command, T
   private final String id;
   private final ActorContext<Command> ctx;
   private final TtsRunner.Workers workers;
+  private final ActorRef<ClusterSharding.ShardCommand> shard;
+  private final TimerScheduler<Command> timers;
+  private final Duration idle;
   private TtsRunner runner;
 
+  /** A session outside sharding: it stays until stopped. */
   public static Behavior<Command> create(String id, TtsRunner.Workers workers) {
-    return Behaviors.setup(ctx -> new TtsSession(id, ctx, workers));
+    return create(id, workers, null, null);
   }
 
-  private TtsSession(String id, ActorContext<Command> ctx, TtsRunner.Workers workers) {
+  /**
+   * A sharded session. Asked about an id never started, it answers none and passivates at once,
+   * so a stray id is not remembered; once ended, it passivates after {@code idle} without a
+   * question (a later one recovers it from the journal). A running session never passivates:
+   * remembered, it restarts wherever its shard goes.
+   */
+  public static Behavior<Command> create(String id, TtsRunner.Workers workers,
+      ActorRef<ClusterSharding.ShardCommand> shard, Duration idle) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new TtsSession(id, ctx, workers, shard, timers, idle)));
+  }
+
+  private TtsSession(String id, ActorContext<Command> ctx, TtsRunner.Workers workers,
+      ActorRef<ClusterSharding.ShardCommand> shard, TimerScheduler<Command> timers, Duration idle) {
     super(PersistenceId.of("tts", id));
     this.id = id;
     this.ctx = ctx;
     this.workers = workers;
+    this.shard = shard;
+    this.timers = timers;
+    this.idle = idle;
+  }
+
+  private void passivate() {
+    if (shard != null) {
+      shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
+    }
+  }
+
+  private void idleFromNow() {
+    if (shard != null) {
+      timers.startSingleTimer("idle", new Idle(), idle);
+    }
   }
 
   @Override
@@ -123,6 +160,8 @@ public final class TtsSession extends EventSourcedBehavior<TtsSession.Command, T
         .onSignal(RecoveryCompleted.instance(), state -> {
           if (state.name().equals("running")) {
             startRunner(state);
+          } else if (state.request() != null) {
+            idleFromNow();
           }
         })
         .onSignal(PostStop.instance(), state -> stopRunner())
@@ -141,7 +180,20 @@ public final class TtsSession extends EventSourcedBehavior<TtsSession.Command, T
               .thenRun(this::startRunner)
               .thenReply(c.replyTo(), this::status);
         })
-        .onCommand(Get.class, (state, c) -> Effect().reply(c.replyTo(), status(state)))
+        .onCommand(Get.class, (state, c) -> {
+          if (state.request() == null) {
+            passivate();
+          } else if (!state.name().equals("running")) {
+            idleFromNow();
+          }
+          return Effect().reply(c.replyTo(), status(state));
+        })
+        .onCommand(Idle.class, (state, c) -> {
+          if (!state.name().equals("running")) {
+            passivate();
+          }
+          return Effect().none();
+        })
         .onCommand(Record.class, (state, c) -> {
           if (!state.name().equals("running")) {
             return Effect().none();
@@ -154,7 +206,10 @@ public final class TtsSession extends EventSourcedBehavior<TtsSession.Command, T
             return Effect().none();
           }
           return Effect().persist(c.error() == null ? new Answered(c.result()) : new Failed(c.error()))
-              .thenRun(s -> stopRunner());
+              .thenRun(s -> {
+                stopRunner();
+                idleFromNow();
+              });
         })
         .build();
   }

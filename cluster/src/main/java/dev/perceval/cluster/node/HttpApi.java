@@ -41,11 +41,8 @@ public final class HttpApi extends AllDirectives {
   private final Metrics metrics;
   private final TtsApi tts;
   private final ApiTokens tokens;
-  private final java.util.concurrent.ExecutorService blocking = java.util.concurrent.Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "perceval-tts-http");
-    t.setDaemon(true);
-    return t;
-  });
+  /** A chat request holds a thread while its session runs: as many threads as requests allowed, no queue. */
+  private final java.util.concurrent.ThreadPoolExecutor blocking;
   private ServerBinding binding;
 
   private HttpApi(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator, Config config,
@@ -55,6 +52,24 @@ public final class HttpApi extends AllDirectives {
     this.coordinator = coordinator;
     this.tts = new TtsApi(system, config);
     this.metrics = new Metrics(system, coordinator);
+    int threads = tts.maxConcurrentRequests();
+    this.blocking = new java.util.concurrent.ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
+        new java.util.concurrent.SynchronousQueue<>(), r -> {
+          Thread t = new Thread(r, "perceval-tts-http");
+          t.setDaemon(true);
+          return t;
+        });
+    blocking.allowCoreThreadTimeOut(true);
+    Duration idle = config.getDuration("akka.http.server.idle-timeout");
+    if (idle.compareTo(chatTimeout()) <= 0) {
+      throw new IllegalArgumentException("perceval.tts.timeout (" + tts.timeout() + ") plus 30s must be shorter than"
+          + " akka.http.server.idle-timeout (" + idle + "), or a waiting chat request loses its connection");
+    }
+  }
+
+  /** How long the server lets a chat request run: the TTS wait and time to answer. */
+  private Duration chatTimeout() {
+    return tts.timeout().plusSeconds(30);
   }
 
   static HttpApi start(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator, Config config,
@@ -79,6 +94,7 @@ public final class HttpApi extends AllDirectives {
 
   void stop() {
     binding.unbind().toCompletableFuture().join();
+    blocking.shutdownNow();
   }
 
   Route routes() {
@@ -91,14 +107,15 @@ public final class HttpApi extends AllDirectives {
                 path(PathMatchers.segment(), action -> post(() -> authorized(ApiTokens.Scope.SUBMIT,
                     () -> completeWithFuture(control(id, action))))))))),
         path(PathMatchers.segment("v1").slash("chat").slash("completions"), () -> post(() -> authorized(
-            ApiTokens.Scope.READ, () -> entity(akka.http.javadsl.unmarshalling.Unmarshaller.entityToString(),
-                body -> completeWithFuture(java.util.concurrent.CompletableFuture.supplyAsync(() -> chat(body),
-                    blocking)))))),
+            ApiTokens.Scope.READ, () -> withRequestTimeout(scala.concurrent.duration.Duration.fromNanos(chatTimeout().toNanos()), () -> entity(
+                akka.http.javadsl.unmarshalling.Unmarshaller.entityToString(), this::chatRoute))))),
         pathPrefix("tts", () -> path(PathMatchers.segment(), id -> get(() -> authorized(ApiTokens.Scope.READ,
-            () -> completeWithFuture(tts.session(id).<TtsSession.Status>ask(TtsSession.Get::new, timeout)
-                .thenApply(s -> s.state().equals("none")
-                    ? json(StatusCodes.NOT_FOUND, Map.of("error", "no TTS request '" + id + "'"))
-                    : json(StatusCodes.OK, tts.view(id, s)))))))),
+            () -> !TtsApi.isId(id) ? complete(json(StatusCodes.NOT_FOUND, Map.of("error", "no TTS request '"
+                + abbreviated(id) + "'")))
+                : completeWithFuture(tts.session(id).<TtsSession.Status>ask(TtsSession.Get::new, timeout)
+                    .thenApply(s -> s.state().equals("none")
+                        ? json(StatusCodes.NOT_FOUND, Map.of("error", "no TTS request '" + id + "'"))
+                        : json(StatusCodes.OK, tts.view(id, s)))))))),
         path("metrics", () -> get(() -> authorized(ApiTokens.Scope.READ, () -> completeWithFuture(metrics.scrape())))),
         path("healthz", () -> get(() -> complete(StatusCodes.OK, "ok")))));
   }
@@ -134,6 +151,22 @@ public final class HttpApi extends AllDirectives {
         return response;
       });
 
+  private Route chatRoute(String body) {
+    java.util.concurrent.CompletableFuture<HttpResponse> reply;
+    try {
+      reply = java.util.concurrent.CompletableFuture.supplyAsync(() -> chat(body), blocking);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      return complete(openAiError(StatusCodes.TOO_MANY_REQUESTS, "this node is serving "
+          + tts.maxConcurrentRequests() + " chat requests (perceval.tts.max-concurrent-requests); retry later",
+          "rate_limit_error").addHeader(akka.http.javadsl.model.headers.RawHeader.create("Retry-After", "5")));
+    }
+    return completeWithFuture(reply);
+  }
+
+  private static String abbreviated(String text) {
+    return text.length() > 60 ? text.substring(0, 60) + "..." : text;
+  }
+
   private HttpResponse chat(String body) {
     TtsSession.Request request;
     try {
@@ -145,6 +178,10 @@ public final class HttpApi extends AllDirectives {
     try {
       tts.session(id).<TtsSession.Status>ask(r -> new TtsSession.Start(request, r), timeout).toCompletableFuture().get();
       TtsSession.Status s = tts.await(id);
+      if (s.state().equals("running")) {
+        return openAiError(StatusCodes.GATEWAY_TIMEOUT, "TTS request " + id + " still runs after "
+            + tts.timeout().toSeconds() + "s (perceval.tts.timeout); GET /tts/" + id + " has it when it ends", "timeout");
+      }
       if (!s.state().equals("done")) {
         return openAiError(StatusCodes.INTERNAL_SERVER_ERROR, "TTS request " + id + " " + s.state()
             + (s.error() != null ? ": " + s.error() : ""), "server_error");

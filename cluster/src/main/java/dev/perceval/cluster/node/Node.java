@@ -142,7 +142,9 @@ public final class Node {
     Duration shard = system.settings().config().getDuration("perceval.actors.shard-timeout");
     TtsRunner.Workers workers = new TtsRunner.Workers(new WorkerGroup<>(system, SamplerActor.KEY, shard),
         new WorkerGroup<>(system, VerifierActor.KEY, shard), new ModelSource(Device.cpu(), cacheDir));
-    ClusterSharding.get(system).init(Entity.of(TtsSession.TYPE, e -> TtsSession.create(e.getEntityId(), workers))
+    Duration idle = system.settings().config().getDuration("perceval.tts.session-idle");
+    ClusterSharding.get(system).init(Entity.of(TtsSession.TYPE,
+            e -> TtsSession.create(e.getEntityId(), workers, e.getShard(), idle))
         .withRole("tts")
         .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
   }

@@ -118,7 +118,7 @@ final class TtsApi {
     int k = (int) integer(root, "k", tts.getInt("k"), 1, tts.getInt("max-k"));
     byte[] pixels;
     try {
-      pixels = ImageBytes.encode(ImageBytes.fromEncoded(image, info.imageSize()));
+      pixels = ImageBytes.encode(ImageBytes.fromEncoded(image, info.imageSize(), tts.getInt("max-image-side")));
     } catch (IllegalArgumentException e) {
       throw new BadRequest(e.getMessage());
     }
@@ -292,6 +292,19 @@ final class TtsApi {
 
   static String newId() {
     return "tts-" + UUID.randomUUID();
+  }
+
+  /** Whether {@code id} could be one {@link #newId} made: any other is unknown without asking a shard. */
+  static boolean isId(String id) {
+    return id.matches("tts-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  }
+
+  Duration timeout() {
+    return tts.getDuration("timeout");
+  }
+
+  int maxConcurrentRequests() {
+    return tts.getInt("max-concurrent-requests");
   }
 
   /** Waits for the session to end (it polls: sessions are short and the wait is per request). */

@@ -31,7 +31,8 @@ class NodeApiTest {
   static void start() throws Exception {
     management = ClusterFixtures.freePort();
     node = Node.start(NodeConfig.withDataRoot(NodeConfig.load(new NodeConfig.Options(null, null, 0, null,
-        dir.resolve("data"), 0, null, management)), root()), dir.resolve("cache"));
+        dir.resolve("data"), 0, null, management)), root()).withValue("perceval.tts.session-idle",
+        com.typesafe.config.ConfigValueFactory.fromAnyRef("2s")), dir.resolve("cache"));
     base = "http://127.0.0.1:" + node.httpPort();
   }
 
@@ -137,6 +138,61 @@ class NodeApiTest {
     return "data:image/png;base64," + java.util.Base64.getEncoder().encodeToString(out.toByteArray());
   }
 
+  /**
+   * A PNG of a few dozen bytes that declares {@code w} x {@code h} pixels: decoded, it would ask
+   * for w * h * 4 bytes.
+   */
+  static String pngBomb(int w, int h) throws Exception {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+    chunk(out, "IHDR", java.nio.ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) 8).put((byte) 2).array());
+    chunk(out, "IDAT", new byte[] {0x78, (byte) 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01});
+    chunk(out, "IEND", new byte[0]);
+    return "data:image/png;base64," + java.util.Base64.getEncoder().encodeToString(out.toByteArray());
+  }
+
+  private static void chunk(java.io.ByteArrayOutputStream out, String type, byte[] data) throws Exception {
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(type.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    crc.update(data);
+    out.write(java.nio.ByteBuffer.allocate(4).putInt(data.length).array());
+    out.write(type.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    out.write(data);
+    out.write(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+  }
+
+  static String gif() throws Exception {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_INT_RGB),
+        "gif", out);
+    return "data:image/png;base64," + java.util.Base64.getEncoder().encodeToString(out.toByteArray());
+  }
+
+  @Test
+  void aTtsIdNeverStartedIsNotRememberedAfterItsGet() throws Exception {
+    String id = "tts-" + java.util.UUID.randomUUID();
+    assertEquals(404, send("GET", base + "/tts/" + id, null).statusCode());
+    assertEquals(404, send("GET", base + "/tts/" + "x".repeat(1000), null).statusCode());
+    assertTrue(leavesMemory(id, 5), "a GET of an unknown id leaves a session behind");
+  }
+
+  /** Whether the TTS session {@code id} is out of its shard's memory within {@code seconds}. */
+  static boolean leavesMemory(String id, int seconds) throws Exception {
+    for (long end = System.nanoTime() + seconds * 1_000_000_000L; System.nanoTime() < end; Thread.sleep(100)) {
+      akka.cluster.sharding.typed.javadsl.ClusterSharding sharding =
+          akka.cluster.sharding.typed.javadsl.ClusterSharding.get(node.system());
+      akka.cluster.sharding.ShardRegion.CurrentShardRegionState state = akka.actor.typed.javadsl.AskPattern.<
+              akka.cluster.sharding.typed.ClusterShardingQuery, akka.cluster.sharding.ShardRegion.CurrentShardRegionState>ask(
+              sharding.shardState(), r -> new akka.cluster.sharding.typed.GetShardRegionState(
+                  dev.perceval.actors.TtsSession.TYPE, r), java.time.Duration.ofSeconds(5), node.system().scheduler())
+          .toCompletableFuture().get();
+      if (state.getShards().stream().noneMatch(shard -> shard.getEntityIds().contains(id))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   static String chat(String model, String question, String url, String extra) {
     return "{\"model\": \"" + model + "\", " + extra + "\"messages\": [{\"role\": \"system\", \"content\": \"be brief\"},"
         + " {\"role\": \"user\", \"content\": [" + (question == null ? "" : "{\"type\": \"text\", \"text\": \""
@@ -164,6 +220,13 @@ class NodeApiTest {
     HttpResponse<String> later = send("GET", base + "/tts/" + id, null);
     assertEquals(200, later.statusCode());
     assertTrue(later.body().contains("\"state\":\"done\""), later.body());
+    // Ended and not asked about for perceval.tts.session-idle, it leaves memory; asked again, it
+    // comes back from the journal as it was.
+    assertTrue(leavesMemory(id, 10), "an ended session stays in memory");
+    HttpResponse<String> recovered = send("GET", base + "/tts/" + id, null);
+    assertEquals(200, recovered.statusCode());
+    assertEquals(new com.fasterxml.jackson.databind.ObjectMapper().readTree(later.body()),
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(recovered.body()));
     assertEquals(404, send("GET", base + "/tts/tts-nope", null).statusCode());
 
     Path file = dir.resolve("q.png");
@@ -204,6 +267,9 @@ class NodeApiTest {
         {chat(policy.toString(), question, image, "\"top_p\": 2, "), "top_p must be a number in (0, 1"},
         {chat(policy.toString(), question, image, "\"seed\": 1.5, "), "seed must be an integer"},
         {chat(policy.toString(), question, image, "\"k\": \"3\", "), "k must be an integer in 1..64"},
+        {chat(policy.toString(), question, pngBomb(100_000, 100_000), ""), "100000 x 100000 pixels; each side"},
+        {chat(policy.toString(), question, pngBomb(5000, 1), ""), "each side must be in 1..4096"},
+        {chat(policy.toString(), question, gif(), ""), "not a PNG or JPEG"},
         {"[1, 2]", "JSON object"}};
     for (String[] b : bad) {
       HttpResponse<String> r = send("POST", url, b[0]);
