@@ -15,16 +15,21 @@ final class ApiClient {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final String base;
   private final String token;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http;
 
   ApiClient(String base) {
-    this(base, null);
+    this(base, null, null);
   }
 
-  /** {@code token}: the bearer token a node with tokens asks for, or null. */
-  ApiClient(String base, String token) {
+  /**
+   * {@code token}: the bearer token a node with tokens asks for, or null; {@code tls}: the
+   * context an https:// node is checked with, or null for the JDK's default trust.
+   */
+  ApiClient(String base, String token, javax.net.ssl.SSLContext tls) {
     this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
     this.token = token;
+    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+    this.http = (tls == null ? b : b.sslContext(tls)).build();
   }
 
   JsonNode post(String path, String body) {
@@ -58,6 +63,9 @@ final class ApiClient {
       return body;
     } catch (ConnectException e) {
       throw new IllegalStateException("no perceval node answers at " + base + " (start one with ./perceval node)");
+    } catch (javax.net.ssl.SSLException e) {
+      throw new IllegalStateException("TLS with " + base + " failed (" + e.getMessage() + "); pass the node's CA"
+          + " certificate with --cacert or PERCEVAL_CACERT", e);
     } catch (IOException e) {
       throw new IllegalStateException("request to " + base + " failed: " + e.getMessage(), e);
     } catch (InterruptedException e) {

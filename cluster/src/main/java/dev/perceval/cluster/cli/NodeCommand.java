@@ -49,6 +49,10 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--insecure", description = "Serve a non-loopback API interface without tokens (logged).")
   boolean insecure;
 
+  @Option(names = "--tls", paramLabel = "DIR", description = "TLS remoting (mutual authentication) and an HTTPS"
+      + " API with the stores ./perceval tls init made in DIR (perceval.tls.dir, PERCEVAL_TLS_DIR).")
+  Path tls;
+
   @Option(names = "--threads", description = "libtorch intra-op threads; 0 = min(2, cores).")
   Integer threads;
 
@@ -65,6 +69,10 @@ final class NodeCommand implements Callable<Integer> {
       cfg = cfg.withValue("perceval.http.auth.tokens-file",
           com.typesafe.config.ConfigValueFactory.fromAnyRef(tokensFile.toAbsolutePath().toString()));
     }
+    if (tls != null) {
+      cfg = cfg.withValue("perceval.tls.dir",
+          com.typesafe.config.ConfigValueFactory.fromAnyRef(tls.toAbsolutePath().toString()));
+    }
     if (insecure) {
       cfg = cfg.withValue("perceval.http.auth.insecure", com.typesafe.config.ConfigValueFactory.fromAnyRef(true));
     }
@@ -73,7 +81,7 @@ final class NodeCommand implements Callable<Integer> {
     Node node = Node.start(cfg, settings.cacheDir());
     System.out.println("node " + node.system().address() + " up with roles "
         + cfg.getStringList("perceval.node.roles")
-        + (node.httpPort() > 0 ? "; HTTP API on " + cfg.getString("perceval.http.interface") + ":" + node.httpPort() : ""));
+        + (node.httpPort() > 0 ? "; " + (node.tls() ? "HTTPS" : "HTTP") + " API on " + cfg.getString("perceval.http.interface") + ":" + node.httpPort() : ""));
     node.awaitTermination();
     return 0;
   }

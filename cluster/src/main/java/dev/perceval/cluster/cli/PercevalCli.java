@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     subcommands = {QuickstartCommand.class, DataCommand.class, SftCommand.class,
         EvalCommand.class, PrmCommand.class, TrainCommand.class, NodeCommand.class, SubmitCommand.class,
         StatusCommand.class, DbCommand.class, BenchCommand.class, TtsEvalCommand.class, ExperimentCommand.class, AskCommand.class,
-        ChaosCommand.class, TokenCommand.class, CommandLine.HelpCommand.class})
+        ChaosCommand.class, TokenCommand.class, TlsCommand.class, CommandLine.HelpCommand.class})
 public final class PercevalCli extends GroupCommand {
 
   public static int execute(String... args) {

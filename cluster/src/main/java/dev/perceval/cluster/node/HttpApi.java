@@ -77,9 +77,13 @@ public final class HttpApi extends AllDirectives {
     HttpApi api = new HttpApi(system, coordinator, config, tokens);
     String host = config.getString("perceval.http.interface");
     int port = config.getInt("perceval.http.port");
-    api.binding = Http.get(system).newServerAt(host, port).bind(api.routes())
-        .toCompletableFuture().get(30, TimeUnit.SECONDS);
-    system.log().info("HTTP API on {} ({})", api.binding.localAddress(), tokens.required()
+    var server = Http.get(system).newServerAt(host, port);
+    if (Tls.enabled(config)) {
+      server = server.enableHttps(akka.http.javadsl.ConnectionContext.httpsServer(Tls.serverContext(config)));
+    }
+    api.binding = server.bind(api.routes()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    system.log().info("{} API on {} ({})", Tls.enabled(config) ? "HTTPS" : "HTTP", api.binding.localAddress(),
+        tokens.required()
         ? "bearer tokens required" : "no authentication");
     if (!tokens.required() && !ApiTokens.isLoopback(host)) {
       system.log().warn("the HTTP API binds {} without authentication (--insecure): anyone who reaches it can start"

@@ -55,12 +55,18 @@ public final class Node {
     return coordinator;
   }
 
+  /** Whether the API and remoting use TLS (perceval.tls.dir). */
+  public boolean tls() {
+    return Tls.enabled(system.settings().config());
+  }
+
   /** The HTTP port actually bound, or -1 on nodes without the API. */
   public int httpPort() {
     return http == null ? -1 : http.port();
   }
 
-  public static Node start(Config config, Path cacheDir) {
+  public static Node start(Config nodeConfig, Path cacheDir) {
+    Config config = Tls.apply(nodeConfig);
     List<String> roles = config.getStringList("perceval.node.roles");
     List<Device> devices = devices(config.getStringList("perceval.node.devices"));
     Path dataDir = Path.of(config.getString("perceval.node.data-dir"));
@@ -91,7 +97,8 @@ public final class Node {
       ActorRef<Coordinator.Command> coordinator = coordinatorProxy(system, roles, cacheDir);
       ttsSessions(system, cacheDir);
       HttpApi http = roles.contains("coordinator") ? HttpApi.start(system, coordinator, config, tokens) : null;
-      system.log().info("node up: roles {}, devices {}, data {}", roles, devices, dataDir);
+      system.log().info("node up: roles {}, devices {}, data {}, {}", roles, devices, dataDir, Tls.enabled(config)
+          ? "TLS remoting with mutual authentication as " + Tls.subject(config) : "plain TCP remoting");
       return new Node(system, coordinator, http);
     } catch (Exception e) {
       system.terminate();
