@@ -137,11 +137,29 @@ class K8sManifestsTest {
         assertTrue(tokens != null, "an API on " + iface + " needs PERCEVAL_TOKENS_FILE");
         assertTrue(secretMountedAbove(pod, c, tokens), tokens + " is in no mounted Secret");
       }
+      String tls = env(c, "PERCEVAL_TLS_DIR");
+      assertTrue(tls != null && secretMountedAbove(pod, c, tls + "/node.p12"), "every pod joins over TLS from a Secret");
       assertEquals("perceval", pod.path("spec").path("serviceAccountName").asText());
       String claim = pod.path("spec").path("volumes").get(0).path("persistentVolumeClaim").path("claimName").asText();
       kind(documents("storage.yaml"), "PersistentVolumeClaim", claim);
     }
     assertEquals(4, deployments);
+    // Remoting and management admit the cluster's own pods only; nothing admits other ports.
+    JsonNode policy = kind(documents("network.yaml"), "NetworkPolicy", "perceval-nodes");
+    assertEquals("perceval", policy.path("spec").path("podSelector").path("matchLabels").path("app").asText());
+    Set<String> admitted = new HashSet<>();
+    for (JsonNode rule : policy.path("spec").path("ingress")) {
+      boolean ownPods = rule.path("from").size() == 1
+          && rule.path("from").get(0).path("podSelector").path("matchLabels").path("app").asText().equals("perceval");
+      for (JsonNode port : rule.path("ports")) {
+        String name = port.path("port").asText();
+        admitted.add(name);
+        if (!name.equals("http")) {
+          assertTrue(ownPods, name + " is open to pods outside the cluster");
+        }
+      }
+    }
+    assertEquals(Set.of("remoting", "management", "http"), admitted);
     assertTrue(roles.containsAll(Set.of("coordinator", "learner", "sampler", "verifier")), roles.toString());
     JsonNode role = kind(documents("rbac.yaml"), "Role", "perceval-pod-reader");
     assertTrue(role.path("rules").get(0).path("verbs").toString().contains("list"));
