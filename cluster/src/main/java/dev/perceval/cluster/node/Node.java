@@ -136,7 +136,7 @@ public final class Node {
         new CampaignRunner.Workers(new WorkerGroup<>(ctx.getSystem(), SamplerActor.KEY, shard),
             new WorkerGroup<>(ctx.getSystem(), VerifierActor.KEY, shard),
             new WorkerGroup<>(ctx.getSystem(), LearnerActor.KEY, shard)), snapshotEvery,
-        new DataRoot(Path.of(system.settings().config().getString("perceval.node.data-root")))));
+        NodeConfig.dataRoot(system.settings().config())));
     return ClusterSingleton.get(system).init(SingletonActor.of(behavior, "coordinator")
         .withSettings(ClusterSingletonSettings.create(system).withRole("coordinator")));
   }

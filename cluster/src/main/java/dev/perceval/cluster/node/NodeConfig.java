@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import dev.perceval.policy.io.DataRoot;
 
 /**
  * A node's configuration: command-line choices over a --config file over the bundled
@@ -40,6 +41,20 @@ public final class NodeConfig {
   public static Config withDataRoot(Config config, Path root) {
     return config.withValue("perceval.node.data-root",
         ConfigValueFactory.fromAnyRef(root.toAbsolutePath().normalize().toString()));
+  }
+
+  /**
+   * The node's data root, with its own files reserved: the journal directory, the TLS directory
+   * and the tokens file, so that no spec writes into them or reads them as a checkpoint.
+   */
+  public static DataRoot dataRoot(Config config) {
+    List<Path> own = new ArrayList<>(List.of(Path.of(config.getString("perceval.node.data-dir"))));
+    for (String key : List.of("perceval.tls.dir", "perceval.http.auth.tokens-file")) {
+      if (config.hasPath(key) && !config.getString(key).isBlank()) {
+        own.add(Path.of(config.getString(key)));
+      }
+    }
+    return new DataRoot(Path.of(config.getString("perceval.node.data-root"))).reserving(own);
   }
 
   public static Config load(Options o) {

@@ -51,7 +51,7 @@ final class TtsApi {
   TtsApi(ActorSystem<?> system, Config config) {
     this.system = system;
     this.tts = config.getConfig("perceval.tts");
-    this.dataRoot = new DataRoot(Path.of(config.getString("perceval.node.data-root")));
+    this.dataRoot = NodeConfig.dataRoot(config);
   }
 
   /** Parses and checks a chat-completions body; the request and its session id. */

@@ -87,6 +87,16 @@ class ApiAuthTest {
   }
 
   @Test
+  void aSpecCannotNameTheNodesJournalOrTokensThoughTheyLieUnderItsDataRoot() throws Exception {
+    for (String spec : new String[] {"policy = p, verifier = oracle, out = data", "policy = tokens, verifier = oracle",
+        "policy = p, verifier = oracle, out = \"data/../data/x\""}) {
+      HttpResponse<String> r = send("POST", "/campaigns", "Bearer " + SUBMITTER, spec);
+      assertEquals(400, r.statusCode(), r.body());
+      assertTrue(r.body().contains("this node's own files"), r.body());
+    }
+  }
+
+  @Test
   void theCliSendsItsTokenAndSaysHowWhenItHasNone() {
     StringWriter err = new StringWriter();
     int none = PercevalCli.execute(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true),

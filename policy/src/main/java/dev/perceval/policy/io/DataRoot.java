@@ -11,9 +11,24 @@ import java.nio.file.Path;
  * lands elsewhere (absolute, {@code ..}, or a link that leads out) is refused with the key's name
  * and the same words whether or not it exists, so a caller cannot probe the file system.
  */
-public record DataRoot(Path dir) {
+public record DataRoot(Path dir, java.util.List<Path> reserved) {
   public DataRoot {
     dir = dir.toAbsolutePath().normalize();
+    reserved = reserved.stream().map(r -> r.toAbsolutePath().normalize()).toList();
+  }
+
+  public DataRoot(Path dir) {
+    this(dir, java.util.List.of());
+  }
+
+  /**
+   * A root whose {@code reserved} paths (the node's own files: its journal, keys, tokens) no
+   * request may name, even where they lie under it.
+   */
+  public DataRoot reserving(java.util.List<Path> paths) {
+    java.util.List<Path> all = new java.util.ArrayList<>(reserved);
+    all.addAll(paths);
+    return new DataRoot(dir, all);
   }
 
   /** {@code given} as an absolute path under the root, or an IllegalArgumentException naming {@code key}. */
@@ -26,6 +41,12 @@ public record DataRoot(Path dir) {
     }
     if (!p.startsWith(dir) || !realPathInside(p)) {
       throw outside(key, given);
+    }
+    for (Path r : reserved) {
+      if (p.startsWith(r) || r.startsWith(p) || real(p).startsWith(real(r))) {
+        throw new IllegalArgumentException(key + ": '" + given + "' is or holds this node's own files (its journal,"
+            + " keys or tokens); name another path under the data root");
+      }
     }
     return p.toString();
   }
@@ -41,6 +62,19 @@ public record DataRoot(Path dir) {
       return existing == null || existing.toRealPath().startsWith(root);
     } catch (IOException e) {
       return false;
+    }
+  }
+
+  /** {@code p} with the links of its deepest existing ancestor followed. */
+  private static Path real(Path p) {
+    Path existing = p;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    try {
+      return existing == null ? p : existing.toRealPath().resolve(existing.relativize(p));
+    } catch (IOException e) {
+      return p;
     }
   }
 

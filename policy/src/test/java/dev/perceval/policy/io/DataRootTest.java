@@ -49,4 +49,20 @@ class DataRootTest {
     Files.createSymbolicLink(rootDir.resolve("inside"), rootDir.resolve("real"));
     assertEquals(rootDir.resolve("inside/x").toString(), root.resolve("out", "inside/x"));
   }
+
+  @Test
+  void theNodesOwnFilesAreRefusedThoughTheyLieUnderTheRoot() throws Exception {
+    Path rootDir = Files.createDirectories(dir.resolve("root"));
+    Path journal = Files.createDirectories(rootDir.resolve("runs/node"));
+    Files.createSymbolicLink(rootDir.resolve("alias"), journal);
+    DataRoot root = new DataRoot(rootDir).reserving(java.util.List.of(journal, rootDir.resolve("tokens")));
+    for (String[] c : new String[][] {{"out", "runs/node"}, {"out", "runs/node/checkpoints"}, {"out", "runs"},
+        {"out", "alias/x"}, {"policy", "tokens"}, {"out", "."}}) {
+      String m = assertThrows(IllegalArgumentException.class, () -> root.resolve(c[0], c[1])).getMessage();
+      assertEquals(c[0] + ": '" + c[1] + "' is or holds this node's own files (its journal, keys or tokens); name"
+          + " another path under the data root", m);
+    }
+    assertEquals(rootDir.resolve("runs/c0001-x").toString(), root.resolve("out", "runs/c0001-x"));
+    assertEquals(rootDir.resolve("tokens2").toString(), root.resolve("policy", "tokens2"));
+  }
 }
