@@ -70,8 +70,7 @@ final class NodeCommand implements Callable<Integer> {
           com.typesafe.config.ConfigValueFactory.fromAnyRef(tokensFile.toAbsolutePath().toString()));
     }
     if (tls != null) {
-      cfg = cfg.withValue("perceval.tls.dir",
-          com.typesafe.config.ConfigValueFactory.fromAnyRef(tls.toAbsolutePath().toString()));
+      cfg = dev.perceval.cluster.node.Tls.withDir(cfg, tls);
     }
     if (insecure) {
       cfg = cfg.withValue("perceval.http.auth.insecure", com.typesafe.config.ConfigValueFactory.fromAnyRef(true));

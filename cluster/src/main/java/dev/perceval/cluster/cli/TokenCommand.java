@@ -3,7 +3,6 @@ package dev.perceval.cluster.cli;
 import dev.perceval.cluster.node.ApiTokens;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,11 +18,7 @@ final class TokenCommand implements Callable<Integer> {
   public Integer call() {
     EnumSet<ApiTokens.Scope> chosen = EnumSet.noneOf(ApiTokens.Scope.class);
     for (String s : scopes) {
-      try {
-        chosen.add(ApiTokens.Scope.valueOf(s.strip().toUpperCase(Locale.ROOT)));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("unknown scope '" + s + "' (read or submit)");
-      }
+      chosen.add(ApiTokens.Scope.of(s));
     }
     System.out.println(ApiTokens.newLine(chosen));
     return 0;

@@ -28,12 +28,12 @@ public final class ApiTokens {
   public enum Scope {
     READ, SUBMIT;
 
-    static Scope parse(String s, int line, Path file) {
+    /** The scope {@code s} names (any case), or an IllegalArgumentException naming it. */
+    public static Scope of(String s) {
       try {
         return valueOf(s.strip().toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("tokens file " + file + " line " + line + ": unknown scope '" + s.strip()
-            + "' (read or submit)");
+        throw new IllegalArgumentException("unknown scope '" + s.strip() + "' (read or submit)");
       }
     }
   }
@@ -106,7 +106,11 @@ public final class ApiTokens {
       }
       Set<Scope> scopes = EnumSet.noneOf(Scope.class);
       for (String s : fields[1].split(",")) {
-        scopes.add(Scope.parse(s, i + 1, file));
+        try {
+          scopes.add(Scope.of(s));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("tokens file " + file + " line " + (i + 1) + ": " + e.getMessage());
+        }
       }
       entries.add(new Entry(sha256(fields[0]), scopes));
     }

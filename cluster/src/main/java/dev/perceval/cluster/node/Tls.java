@@ -59,16 +59,23 @@ public final class Tls {
   /** The HTTP API's server context: the node's key and certificate chain. */
   static SSLContext serverContext(Config config) {
     try {
-      char[] password = password(config).toCharArray();
-      KeyStore ks = KeyStore.getInstance("PKCS12");
-      try (InputStream in = Files.newInputStream(keyStore(config))) {
-        ks.load(in, password);
-      }
       KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-      kmf.init(ks, password);
+      kmf.init(nodeKeyStore(config), password(config).toCharArray());
       SSLContext ctx = SSLContext.getInstance("TLSv1.3");
       ctx.init(kmf.getKeyManagers(), null, null);
       return ctx;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalArgumentException("the TLS key store " + keyStore(config) + " cannot be used ("
+          + e.getMessage() + ")", e);
+    }
+  }
+
+  /** The node's key store, opened with the password tls init wrote beside it. */
+  private static KeyStore nodeKeyStore(Config config) {
+    try (InputStream in = Files.newInputStream(keyStore(config))) {
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      ks.load(in, password(config).toCharArray());
+      return ks;
     } catch (IOException | GeneralSecurityException e) {
       throw new IllegalArgumentException("the TLS key store " + keyStore(config) + " cannot be opened ("
           + e.getMessage() + "); is store-password the one tls init wrote beside it?", e);
@@ -123,21 +130,20 @@ public final class Tls {
   /** The node certificate's subject, for the log line that says TLS is on. */
   static String subject(Config config) {
     try {
-      KeyStore ks = KeyStore.getInstance("PKCS12");
-      try (InputStream in = Files.newInputStream(keyStore(config))) {
-        ks.load(in, password(config).toCharArray());
+      KeyStore ks = nodeKeyStore(config);
+      for (String alias : java.util.Collections.list(ks.aliases())) {
+        if (ks.isKeyEntry(alias)) {
+          return ((X509Certificate) ks.getCertificate(alias)).getSubjectX500Principal().getName();
+        }
       }
-      String alias = ks.aliases().nextElement();
-      for (String a : java.util.Collections.list(ks.aliases())) {
-        alias = ks.isKeyEntry(a) ? a : alias;
-      }
-      return ((X509Certificate) ks.getCertificate(alias)).getSubjectX500Principal().getName();
-    } catch (IOException | GeneralSecurityException e) {
+      return "?";
+    } catch (GeneralSecurityException e) {
       return "?";
     }
   }
 
-  static Config withDir(Config config, Path dir) {
+  /** {@code config} with TLS from {@code dir} (perceval.tls.dir). */
+  public static Config withDir(Config config, Path dir) {
     return config.withValue("perceval.tls.dir", ConfigValueFactory.fromAnyRef(dir.toAbsolutePath().toString()));
   }
 }
