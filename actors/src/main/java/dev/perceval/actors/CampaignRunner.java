@@ -129,16 +129,25 @@ public final class CampaignRunner implements Runnable {
         "the coordinator did not answer for " + id).campaign();
   }
 
-  /** Asks the coordinator from this thread; a timeout or interruption becomes an exception naming {@code what}. */
+  /**
+   * Asks the coordinator from this thread, again while it does not answer (it restarts after a
+   * journal failure, or moves to another node): every ask of a runner may be repeated. Gives up
+   * only when the runner is stopped; an interruption becomes an exception naming {@code what}.
+   */
   private <R> R askCoordinator(java.util.function.Function<ActorRef<R>, Coordinator.Command> msg, String what) {
-    try {
-      return AskPattern.ask(coordinator, msg::apply, Duration.ofSeconds(60), system.scheduler()).toCompletableFuture()
-          .get();
-    } catch (ExecutionException e) {
-      throw new IllegalStateException(what + ": " + WorkerGroup.describe(e), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while " + phase, e);
+    Duration timeout = system.settings().config().getDuration("perceval.actors.journal.ask-timeout");
+    while (true) {
+      try {
+        return AskPattern.ask(coordinator, msg::apply, timeout, system.scheduler()).toCompletableFuture().get();
+      } catch (ExecutionException e) {
+        if (stop || !(e.getCause() instanceof java.util.concurrent.TimeoutException)) {
+          throw new IllegalStateException(what + ": " + WorkerGroup.describe(e), e);
+        }
+        system.log().warn("campaign {}: {} within {} s; asking again", id, what, timeout.toSeconds());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while " + phase, e);
+      }
     }
   }
 

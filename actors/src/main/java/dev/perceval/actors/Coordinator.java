@@ -3,6 +3,7 @@ package dev.perceval.actors;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.PostStop;
+import akka.actor.typed.SupervisorStrategy;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.persistence.typed.PersistenceId;
@@ -13,6 +14,7 @@ import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigUtil;
 import dev.perceval.policy.grpo.CampaignSpec;
 import dev.perceval.policy.io.CheckpointException;
@@ -27,7 +29,9 @@ import java.util.Map;
  * Runs training campaigns, one at a time, in submission order; a cluster singleton on
  * coordinator nodes. Every change is an event in the journal (snapshots every N events), so a
  * coordinator that restarts, here or on another node, picks the running campaign up after its
- * last journaled step.
+ * last journaled step. A journal that fails a write or a replay restarts it with backoff
+ * ({@code perceval.actors.journal}); meanwhile it answers nothing (its messages wait), so
+ * {@link #ready} says no, and the campaign's runner waits for its step to be journaled.
  */
 public final class Coordinator extends EventSourcedBehavior<Coordinator.Command, CampaignEvents.Event, CampaignState> {
   public interface Command extends CborSerializable {}
@@ -66,6 +70,11 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
   /** From a runner: it has stopped, on request or because of {@code error}, or because it finished. */
   public record RunnerEnded(String id, String error, boolean onRequest) implements Command {}
 
+  /** Answered once the journal has been read, and not while the coordinator restarts after a journal failure. */
+  public record Ping(ActorRef<Pong> replyTo) implements Command {}
+
+  public record Pong() implements CborSerializable {}
+
   /** To itself: journal that a runner took the campaign up. */
   private record Begin(String id, long from) implements Command {}
 
@@ -75,6 +84,13 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
   public static Behavior<Command> create(ModelSource source, CampaignRunner.Workers workers, int snapshotEvery,
       DataRoot root) {
     return Behaviors.setup(ctx -> new Coordinator(ctx, source, workers, snapshotEvery, root));
+  }
+
+  /** Whether {@code coordinator} (a singleton proxy, say) answers within {@code timeout}. */
+  public static java.util.concurrent.CompletionStage<Boolean> ready(ActorRef<Command> coordinator,
+      akka.actor.typed.ActorSystem<?> system, java.time.Duration timeout) {
+    return akka.actor.typed.javadsl.AskPattern.<Command, Pong>ask(coordinator, Ping::new, timeout, system.scheduler())
+        .handle((pong, error) -> error == null);
   }
 
   private final ActorContext<Command> ctx;
@@ -87,12 +103,17 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
 
   private Coordinator(ActorContext<Command> ctx, ModelSource source, CampaignRunner.Workers workers, int snapshotEvery,
       DataRoot root) {
-    super(PersistenceId.ofUniqueId(PERSISTENCE_ID));
+    super(PersistenceId.ofUniqueId(PERSISTENCE_ID), journalBackoff(ctx.getSystem().settings().config()));
     this.ctx = ctx;
     this.source = source;
     this.workers = workers;
     this.snapshotEvery = snapshotEvery;
     this.root = root;
+  }
+
+  private static akka.actor.typed.BackoffSupervisorStrategy journalBackoff(Config config) {
+    Config c = config.getConfig("perceval.actors.journal");
+    return SupervisorStrategy.restartWithBackoff(c.getDuration("min-backoff"), c.getDuration("max-backoff"), 0.2);
   }
 
   @Override
@@ -126,6 +147,10 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
           CampaignState.Campaign campaign = state.campaigns().get(c.id());
           String phase = campaign != null && c.id().equals(runnerId) && runner != null ? runner.phase() : null;
           c.replyTo().tell(new StatusReply(campaign, phase));
+          return Effect().none();
+        })
+        .onCommand(Ping.class, (state, c) -> {
+          c.replyTo().tell(new Pong());
           return Effect().none();
         })
         .onCommand(Control.class, this::onControl)
@@ -236,25 +261,27 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     return Effect().none().thenRun(this::startNext);
   }
 
-  /** Starts a runner for the campaign that should run, unless one is running. */
+  /**
+   * Starts a runner for the campaign that should run, unless one is running, and journals that
+   * it took the campaign up. A runner outlives a restart after a journal failure (its steps wait
+   * to be journaled), so its Started is asked for again when the failed write was that one.
+   */
   private void startNext(CampaignState state) {
-    if (runner != null) {
+    CampaignState.Campaign current = runner == null ? state.next() : state.campaigns().get(runnerId);
+    if (current == null) {
       return;
     }
-    CampaignState.Campaign next = state.next();
-    if (next == null) {
-      return;
+    if (current.status() == CampaignState.Status.QUEUED) {
+      ctx.getSelf().tell(new Begin(current.id(), current.step()));
     }
-    CampaignSpec spec = CampaignSpec.parse(next.spec());
-    if (next.status() == CampaignState.Status.QUEUED) {
-      ctx.getSelf().tell(new Begin(next.id(), next.step()));
+    if (runner == null) {
+      runnerId = current.id();
+      runner = new CampaignRunner(ctx.getSystem(), ctx.getSelf(), workers, source, current.id(),
+          CampaignSpec.parse(current.spec()), current.step(), current.step() > 0 ? current.checkpoint() : null);
+      Thread t = new Thread(runner, "campaign-" + current.id());
+      t.setDaemon(true);
+      t.start();
     }
-    runnerId = next.id();
-    runner = new CampaignRunner(ctx.getSystem(), ctx.getSelf(), workers, source, next.id(), spec, next.step(),
-        next.step() > 0 ? next.checkpoint() : null);
-    Thread t = new Thread(runner, "campaign-" + next.id());
-    t.setDaemon(true);
-    t.start();
   }
 
   private void stopRunner() {

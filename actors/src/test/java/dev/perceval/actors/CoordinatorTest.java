@@ -201,6 +201,52 @@ class CoordinatorTest {
     kit.stop(c);
   }
 
+  @Test
+  void aJournalThatFailsRestartsTheCoordinatorWhichIsNotReadyMeanwhileAndLosesNoStep() throws Exception {
+    String spec = "steps = 4, algorithm.alpha = 0.1";
+    ActorRef<Coordinator.Command> clean = coordinator("coordinator-journal-clean");
+    String whole = submit(clean, Fixtures.spec(policy, dir.resolve("journal-clean"), spec));
+    Map<String, Double> expected = awaitStatus(clean, whole, CampaignState.Status.COMPLETED, 4).metrics();
+    kit.stop(clean);
+
+    journal.clearAll();
+    ActorRef<Coordinator.Command> c = coordinator("coordinator-journal-failing");
+    assertTrue(Coordinator.ready(c, kit.system(), Duration.ofSeconds(5)).toCompletableFuture().get());
+    String id = submit(c, Fixtures.spec(policy, dir.resolve("journal-failing"), spec));
+    awaitStatus(c, id, CampaignState.Status.RUNNING, 1);
+    // The next three writes fail (step 2's, and its next two tries): three restarts, backoff 1 + 2 + 4 s.
+    journal.failNextNPersisted(3);
+    boolean sawNotReady = false;
+    CampaignState.Campaign done = null;
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    while (done == null && System.nanoTime() < deadline) {
+      if (!Coordinator.ready(c, kit.system(), Duration.ofMillis(500)).toCompletableFuture().get()) {
+        sawNotReady = true;
+        continue;
+      }
+      // A write may fail between the two asks: the status waits for the restart.
+      TestProbe<Coordinator.StatusReply> probe = kit.createTestProbe();
+      c.tell(new Coordinator.GetStatus(id, probe.getRef()));
+      CampaignState.Campaign s = probe.receiveMessage(Duration.ofSeconds(30)).campaign();
+      assertTrue(s.status() == CampaignState.Status.RUNNING || s.status() == CampaignState.Status.COMPLETED,
+          s.status() + ": " + s.error());
+      done = s.status() == CampaignState.Status.COMPLETED ? s : null;
+      Thread.sleep(100);
+    }
+    assertTrue(sawNotReady, "the coordinator was never not ready while its journal failed");
+    assertNotNull(done, "the campaign did not complete after the journal came back: " + status(c, id));
+    for (String k : expected.keySet()) {
+      if (!k.startsWith("timing_s/") && !k.startsWith("perf/")) {
+        assertEquals(expected.get(k), done.metrics().get(k), k);
+      }
+    }
+    List<Long> steps = journal.persistedInStorage(Coordinator.PERSISTENCE_ID).stream()
+        .filter(e -> e instanceof CampaignEvents.StepCompleted s && s.id().equals(id))
+        .map(e -> ((CampaignEvents.StepCompleted) e).step()).toList();
+    assertEquals(List.of(1L, 2L, 3L, 4L), steps, "every step journaled exactly once");
+    kit.stop(c);
+  }
+
   private static void copyTree(Path from, Path to) throws IOException {
     try (Stream<Path> s = Files.walk(from)) {
       for (Path p : s.toList()) {

@@ -36,7 +36,8 @@ final class Fixtures {
     return akka.actor.testkit.typed.javadsl.ActorTestKit.create(
         akka.persistence.testkit.PersistenceTestKitPlugin.getInstance().config()
             .withFallback(akka.persistence.testkit.PersistenceTestKitSnapshotPlugin.config())
-            .withFallback(com.typesafe.config.ConfigFactory.parseString("akka.actor.serialize-messages = on"))
+            .withFallback(com.typesafe.config.ConfigFactory.parseString("akka.actor.serialize-messages = on,"
+                + " perceval.actors.journal.ask-timeout = 2s"))
             .withFallback(com.typesafe.config.ConfigFactory.load()));
   }
 
