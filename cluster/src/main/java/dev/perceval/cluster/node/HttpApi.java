@@ -37,7 +37,8 @@ public final class HttpApi extends AllDirectives {
 
   private final ActorSystem<?> system;
   private final ActorRef<Coordinator.Command> coordinator;
-  private final Duration timeout = Duration.ofSeconds(30);
+  /** Under akka.http.server.request-timeout, so a late actor answers in the API's own 503. */
+  private final Duration timeout = Duration.ofSeconds(20);
   private final Metrics metrics;
   private final TtsApi tts;
   private final ApiTokens tokens;
@@ -102,7 +103,7 @@ public final class HttpApi extends AllDirectives {
   }
 
   Route routes() {
-    return handleRejections(JSON_REJECTIONS, () -> concat(
+    return handleExceptions(errors(), () -> handleRejections(JSON_REJECTIONS, () -> concat(
         pathPrefix("campaigns", () -> concat(
             pathEndOrSingleSlash(() -> post(() -> authorized(ApiTokens.Scope.SUBMIT, () -> entity(
                 akka.http.javadsl.unmarshalling.Unmarshaller.entityToString(), this::submit)))),
@@ -121,7 +122,29 @@ public final class HttpApi extends AllDirectives {
                         ? json(StatusCodes.NOT_FOUND, Map.of("error", "no TTS request '" + id + "'"))
                         : json(StatusCodes.OK, tts.view(id, s)))))))),
         path("metrics", () -> get(() -> authorized(ApiTokens.Scope.READ, () -> completeWithFuture(metrics.scrape())))),
-        path("healthz", () -> get(() -> complete(StatusCodes.OK, "ok")))));
+        path("healthz", () -> get(() -> complete(StatusCodes.OK, "ok"))))));
+  }
+
+  /**
+   * A request whose actor did not answer in time is a 503 to retry (the coordinator restarts
+   * after a journal failure, or moves to another node); anything else is a 500 in the API's JSON,
+   * its cause in the node's log rather than in the answer.
+   */
+  private akka.http.javadsl.server.ExceptionHandler errors() {
+    return akka.http.javadsl.server.ExceptionHandler.newBuilder().match(Throwable.class, e -> {
+      Throwable cause = e;
+      while ((cause instanceof java.util.concurrent.CompletionException
+          || cause instanceof java.util.concurrent.ExecutionException) && cause.getCause() != null) {
+        cause = cause.getCause();
+      }
+      if (cause instanceof java.util.concurrent.TimeoutException) {
+        return complete(json(StatusCodes.SERVICE_UNAVAILABLE, Map.of("error", "the node's actors did not answer within "
+            + timeout.toSeconds() + " s (the coordinator may be restarting after a journal failure or moving to"
+            + " another node); retry later")).addHeader(akka.http.javadsl.model.headers.RawHeader.create("Retry-After", "5")));
+      }
+      system.log().error("HTTP request failed", cause);
+      return complete(json(StatusCodes.INTERNAL_SERVER_ERROR, Map.of("error", "internal error (see the node's log)")));
+    }).build();
   }
 
   /**

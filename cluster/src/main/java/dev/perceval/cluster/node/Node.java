@@ -81,7 +81,7 @@ public final class Node {
     try {
       boolean bootstrap = config.getBoolean("perceval.node.bootstrap");
       if (config.getBoolean("perceval.node.management") || bootstrap) {
-        // Health (/alive) and readiness (/ready: a cluster member that is Up) for supervisors.
+        // Health (/alive) and readiness (/ready: an Up member whose coordinator answers) for supervisors.
         akka.management.javadsl.AkkaManagement.get(system).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
       }
       if (bootstrap) {
@@ -95,6 +95,7 @@ public final class Node {
         SchemaUtils.createIfNotExists(system).toCompletableFuture().get(60, TimeUnit.SECONDS);
       }
       ActorRef<Coordinator.Command> coordinator = coordinatorProxy(system, roles, cacheDir);
+      CoordinatorReadiness.register(system, coordinator);
       ttsSessions(system, cacheDir);
       HttpApi http = roles.contains("coordinator") ? HttpApi.start(system, coordinator, config, tokens) : null;
       system.log().info("node up: roles {}, devices {}, data {}, {}", roles, devices, dataDir, Tls.enabled(config)

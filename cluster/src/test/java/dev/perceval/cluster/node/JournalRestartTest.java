@@ -2,6 +2,7 @@ package dev.perceval.cluster.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.typed.javadsl.AskPattern;
 import com.typesafe.config.Config;
@@ -24,15 +25,21 @@ import org.junit.jupiter.api.io.TempDir;
  * The coordinator's journal in PostgreSQL (conf/postgres.conf) and in the embedded H2 default: a
  * node stopped mid-campaign and started again resumes at the next step; every step is journaled
  * exactly once and the final numbers equal the in-process run's. PostgreSQL is started (or
- * installed) by .ci/postgres-up when it does not answer.
+ * installed) by .ci/postgres-up when it does not answer. A journal that fails under a running
+ * node (its table gone, then back) makes the coordinator node not ready and its API answer 503
+ * meanwhile, and costs no step.
  */
 class JournalRestartTest {
   static final String DB = "perceval_journal_test";
   @TempDir Path dir;
 
   private Config node(Path conf, int port, int http) {
+    return node(conf, port, http, 0);
+  }
+
+  private Config node(Path conf, int port, int http, int management) {
     return NodeConfig.withDataRoot(NodeConfig.load(new NodeConfig.Options(conf, null, port, null, dir.resolve("data"),
-        http, null, 0)), dir);
+        http, null, management)), dir);
   }
 
   private static CampaignState.Campaign status(Node n, String id) throws Exception {
@@ -103,6 +110,76 @@ class JournalRestartTest {
     }
     assertEquals(Map.of("Submitted", 1, "Started", 1, "StepCompleted", 5, "Completed", 1),
         journaledEvents(jdbcUrl, user));
+  }
+
+  @Test
+  void onPostgresAJournalThatFailsMidCampaignMakesTheNodeNotReadyAndLosesNoStep() throws Exception {
+    String db = DB + "_failing";
+    Path conf = ClusterFixtures.postgresJournal(db, dir.resolve("pg.conf"));
+    Path policy = dir.resolve("policy");
+    ClusterFixtures.tinyPolicy(policy);
+    String spec = ClusterFixtures.tinySpec("pg", policy, 5, "eval-n = 8, eval-every = 0, checkpoint-every = 0");
+    ClusterFixtures.trainLocally(dir, spec);
+    List<String> evals = Files.readAllLines(dir.resolve("local/eval.csv"));
+    String[] header = evals.get(0).split(",");
+    String[] last = evals.get(evals.size() - 1).split(",");
+
+    int http = ClusterFixtures.freePort();
+    int management = ClusterFixtures.freePort();
+    Node n = Node.start(node(conf, ClusterFixtures.freePort(), http, management), dir.resolve("cache"));
+    java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+    try {
+      String ready = "http://127.0.0.1:" + management + "/ready";
+      awaitGet(client, ready, 200);
+      Coordinator.Accepted a = AskPattern.<Coordinator.Command, Coordinator.Accepted>ask(n.coordinator(),
+          r -> new Coordinator.Submit(spec + ", out = \"" + dir.resolve("cluster") + "\"", r), Duration.ofSeconds(60),
+          n.system().scheduler()).toCompletableFuture().get();
+      assertNull(a.error(), a.error());
+      await(n, a.id(), CampaignState.Status.RUNNING, 1);
+      sql(db, "ALTER TABLE event_journal RENAME TO event_journal_gone");
+      try {
+        // akka-management answers a failed readiness check with 500 and the check's name.
+        awaitGet(client, ready, 500);
+        var status = get(client, "http://127.0.0.1:" + http + "/campaigns/" + a.id());
+        assertEquals(503, status.statusCode(), status.body());
+        assertTrue(status.body().contains("retry later"), status.body());
+      } finally {
+        sql(db, "ALTER TABLE event_journal_gone RENAME TO event_journal");
+      }
+      CampaignState.Campaign done = await(n, a.id(), CampaignState.Status.COMPLETED, 5);
+      for (int i = 1; i < header.length; i++) {
+        assertEquals(Double.parseDouble(last[i]), done.metrics().get(header[i]), 1e-5, header[i]);
+      }
+      awaitGet(client, ready, 200);
+    } finally {
+      n.stop();
+    }
+    assertEquals(Map.of("Submitted", 1, "Started", 1, "StepCompleted", 5, "Completed", 1),
+        journaledEvents(ClusterFixtures.postgresUrl(db), "postgres"));
+  }
+
+  private static void sql(String db, String statement) throws SQLException {
+    try (Connection c = DriverManager.getConnection(ClusterFixtures.postgresUrl(db), "postgres", "")) {
+      c.createStatement().execute(statement);
+    }
+  }
+
+  private static java.net.http.HttpResponse<String> get(java.net.http.HttpClient client, String url) throws Exception {
+    return client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(60))
+        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static void awaitGet(java.net.http.HttpClient client, String url, int want) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    int got = -1;
+    while (System.nanoTime() < deadline) {
+      got = get(client, url).statusCode();
+      if (got == want) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError(url + " answered " + got + ", not " + want);
   }
 
   /** Events by kind, read from the journal table itself. */
