@@ -89,7 +89,14 @@ public final class SamplerActor {
 
   public record WeightsLoaded(long version, String sampler, String error) implements WorkerGroup.Reply {}
 
-  private record Fetched(WeightsFetch.Result result) implements Command {}
+  /** The end of fetch number {@code fetch}; one of an earlier fetch is stale. */
+  private record Fetched(long fetch, WeightsFetch.Result result) implements Command {}
+
+  /** To itself during fetch number {@code fetch}: whether the learner serving it is still there. */
+  private record CheckLearner(long fetch) implements Command {}
+
+  /** How often a fetch looks at the learner's node, so a dead one costs seconds, not the ask's timeout. */
+  private static final java.time.Duration CHECK_LEARNER_EVERY = java.time.Duration.ofSeconds(1);
 
 
   public static Behavior<Command> create(ModelSource source, String device) {
@@ -108,6 +115,8 @@ public final class SamplerActor {
   private ModelCheckpoint.Loaded loaded;
   private World world;
   private long version = -1;
+  /** Fetches started so far: tells a fetch's own messages from those of one it gave up on. */
+  private long fetches;
   /** The weights whose last fetch failed, and why: requests for them are answered with the reason. */
   private WeightsSource unavailable;
   private String unavailableWhy;
@@ -225,35 +234,68 @@ public final class SamplerActor {
   }
 
   private Behavior<Command> fetching(WeightsSource w) {
+    long fetch = ++fetches;
     ctx.pipeToSelf(WeightsFetch.fetch(ctx.getSystem(), w), (weights, failure) ->
-        new Fetched(new WeightsFetch.Result(weights, failure == null ? null : WorkerGroup.describe(failure))));
+        new Fetched(fetch, new WeightsFetch.Result(weights, failure == null ? null : WorkerGroup.describe(failure))));
+    ctx.getSelf().tell(new CheckLearner(fetch));
     return Behaviors.receive(Command.class)
-        .onMessage(Fetched.class, f -> {
-          String error = f.result().error();
-          if (error == null) {
-            try {
-              loaded.model().load(f.result().weights().tensors());
-              version = f.result().weights().version();
-            } catch (RuntimeException e) {
-              error = WorkerGroup.describe(e);
-            }
+        .onMessage(Fetched.class, f -> f.fetch() != fetch ? Behaviors.same() : fetched(w, f.result()))
+        .onMessage(CheckLearner.class, c -> {
+          if (c.fetch() != fetch) {
+            return Behaviors.same();
           }
-          if (error != null) {
-            unavailableWhy = "sampler " + name + ": weights v" + w.version() + ": " + error;
-            unavailable = w;
-            ctx.getLog().warn(unavailableWhy);
-            // Requests waiting on these weights get the reason, not a hang; requests that name
-            // other weights (a new learner's, after the old one died mid-fetch) fetch those.
-            return stash.unstashAll(idle());
+          String gone = learnerGone(w);
+          if (gone != null) {
+            return fetched(w, new WeightsFetch.Result(null, gone));
           }
-          unavailable = null;
-          return stash.unstashAll(idle());
+          ctx.scheduleOnce(CHECK_LEARNER_EVERY, ctx.getSelf(), c);
+          return Behaviors.same();
         })
         .onMessage(Command.class, m -> {
           stash.stash(m);
           return Behaviors.same();
         })
         .build();
+  }
+
+  private Behavior<Command> fetched(WeightsSource w, WeightsFetch.Result result) {
+    String error = result.error();
+    if (error == null) {
+      try {
+        loaded.model().load(result.weights().tensors());
+        version = result.weights().version();
+      } catch (RuntimeException e) {
+        error = WorkerGroup.describe(e);
+      }
+    }
+    if (error != null) {
+      unavailableWhy = "sampler " + name + ": weights v" + w.version() + ": " + error;
+      unavailable = w;
+      ctx.getLog().warn(unavailableWhy);
+      // Requests waiting on these weights get the reason, not a hang; requests that name
+      // other weights (a new learner's, after the old one died mid-fetch) fetch those.
+      return stash.unstashAll(idle());
+    }
+    unavailable = null;
+    return stash.unstashAll(idle());
+  }
+
+  /**
+   * Why the learner serving {@code w} is gone (its node unreachable, as a killed process is, or
+   * no longer a member), or null while it may still answer.
+   */
+  private String learnerGone(WeightsSource w) {
+    akka.actor.Address at = w.learner().path().address();
+    if (!at.hasGlobalScope()) {
+      return null;
+    }
+    akka.cluster.ClusterEvent.CurrentClusterState state = akka.cluster.typed.Cluster.get(ctx.getSystem()).state();
+    if (state.getUnreachable().stream().anyMatch(m -> m.address().equals(at))) {
+      return "the learner's node " + at + " is unreachable";
+    }
+    boolean member = java.util.stream.StreamSupport.stream(state.getMembers().spliterator(), false)
+        .anyMatch(m -> m.address().equals(at));
+    return member ? null : "the learner's node " + at + " is not a cluster member";
   }
 
   private Behavior<Command> close() {

@@ -26,7 +26,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Continue: decoding from response prefixes through the actor equals decoding in process. */
+/**
+ * Continue: decoding from response prefixes through the actor equals decoding in process. A
+ * weight fetch from a learner whose node leaves gives up in seconds, not after the ask's timeout.
+ */
 class SamplerActorTest {
   @TempDir static Path dir;
   static ActorTestKit kit;
@@ -74,5 +77,50 @@ class SamplerActorTest {
         new long[] {1L, 2L}, params, probe.getRef()));
     SamplerActor.Continued bad = probe.receiveMessage(Duration.ofSeconds(30));
     assertTrue(bad.error() != null && bad.error().contains("float32"), String.valueOf(bad.error()));
+  }
+
+  @Test
+  void aWeightFetchFromALearnerWhoseNodeLeavesGivesUpInSeconds() {
+    com.typesafe.config.Config cluster = ConfigFactory.parseString("akka.actor.provider = cluster,"
+        + " akka.remote.artery.canonical { hostname = \"127.0.0.1\", port = 0 },"
+        + " akka.cluster.jmx.multi-mbeans-in-same-jvm = on, perceval.transport.bulk = artery,"
+        + " perceval.actors.shard-timeout = 60s").withFallback(ConfigFactory.load());
+    ActorTestKit samplerNode = ActorTestKit.create("perceval", cluster);
+    ActorTestKit learnerNode = ActorTestKit.create("perceval", cluster);
+    try {
+      akka.cluster.typed.Cluster a = akka.cluster.typed.Cluster.get(samplerNode.system());
+      a.manager().tell(akka.cluster.typed.Join.create(a.selfMember().address()));
+      akka.cluster.typed.Cluster b = akka.cluster.typed.Cluster.get(learnerNode.system());
+      b.manager().tell(akka.cluster.typed.Join.create(a.selfMember().address()));
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (java.util.stream.StreamSupport.stream(a.state().getMembers().spliterator(), false)
+          .filter(m -> m.status() == akka.cluster.MemberStatus.up()).count() < 2) {
+        assertTrue(System.nanoTime() < deadline, "the two nodes did not form a cluster");
+        sleep(100);
+      }
+      // A learner that never answers, reached over remoting as a real one on another node is.
+      ActorRef<LearnerActor.Command> silent = learnerNode.spawn(akka.actor.typed.javadsl.Behaviors.ignore(), "learner");
+      ActorRef<LearnerActor.Command> remote = akka.actor.typed.ActorRefResolver.get(samplerNode.system())
+          .resolveActorRef(akka.actor.typed.ActorRefResolver.get(learnerNode.system()).toSerializationFormat(silent));
+      ModelSource.Models model = new ModelSource.Models("fetch", policy.toString(), "", "shapes", List.of(), 8);
+      ActorRef<SamplerActor.Command> sampler = samplerNode.spawn(SamplerActor.create(
+          new ModelSource(Device.cpu(), dir), "cpu"));
+      TestProbe<SamplerActor.WeightsLoaded> probe = samplerNode.createTestProbe();
+      sampler.tell(new SamplerActor.LoadWeights(model, new WeightsSource(1, "00", 1024, remote), probe.getRef()));
+      sleep(2000);
+      learnerNode.shutdownTestKit();
+      SamplerActor.WeightsLoaded reply = probe.receiveMessage(Duration.ofSeconds(20));
+      assertTrue(reply.error() != null && reply.error().contains("learner's node"), String.valueOf(reply.error()));
+    } finally {
+      samplerNode.shutdownTestKit();
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }
