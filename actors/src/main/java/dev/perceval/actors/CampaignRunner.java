@@ -102,7 +102,19 @@ public final class CampaignRunner implements Runnable {
    * fail again.
    */
   private boolean retriable(RuntimeException e) {
-    return e instanceof WorkerGroup.WorkerLost || learnerGone();
+    if (e instanceof WorkerGroup.WorkerLost) {
+      return true;
+    }
+    // A worker's node may see the learner's go unreachable a moment before this one does.
+    long until = System.nanoTime()
+        + system.settings().config().getDuration("perceval.actors.retry.gone-grace").toNanos();
+    while (!learnerGone()) {
+      if (System.nanoTime() >= until) {
+        return false;
+      }
+      sleep(Duration.ofMillis(100));
+    }
+    return true;
   }
 
   /** The learner left the group or its node is unreachable (a killed process, before it is downed). */

@@ -3,7 +3,6 @@ package dev.perceval.actors;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.PostStop;
-import akka.actor.typed.SupervisorStrategy;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.persistence.typed.PersistenceId;
@@ -14,7 +13,6 @@ import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
-import com.typesafe.config.Config;
 import com.typesafe.config.ConfigUtil;
 import dev.perceval.policy.grpo.CampaignSpec;
 import dev.perceval.policy.io.CheckpointException;
@@ -103,17 +101,12 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
 
   private Coordinator(ActorContext<Command> ctx, ModelSource source, CampaignRunner.Workers workers, int snapshotEvery,
       DataRoot root) {
-    super(PersistenceId.ofUniqueId(PERSISTENCE_ID), journalBackoff(ctx.getSystem().settings().config()));
+    super(PersistenceId.ofUniqueId(PERSISTENCE_ID), JournalBackoff.of(ctx.getSystem().settings().config()));
     this.ctx = ctx;
     this.source = source;
     this.workers = workers;
     this.snapshotEvery = snapshotEvery;
     this.root = root;
-  }
-
-  private static akka.actor.typed.BackoffSupervisorStrategy journalBackoff(Config config) {
-    Config c = config.getConfig("perceval.actors.journal");
-    return SupervisorStrategy.restartWithBackoff(c.getDuration("min-backoff"), c.getDuration("max-backoff"), 0.2);
   }
 
   @Override

@@ -238,6 +238,9 @@ public final class SamplerActor {
     ctx.pipeToSelf(WeightsFetch.fetch(ctx.getSystem(), w), (weights, failure) ->
         new Fetched(fetch, new WeightsFetch.Result(weights, failure == null ? null : WorkerGroup.describe(failure))));
     ctx.getSelf().tell(new CheckLearner(fetch));
+    // Gone counts only after the learner's node was seen up and reachable during this fetch: a
+    // learner restarted on its old address joins while the old one is still listed unreachable.
+    boolean[] seenUp = {false};
     return Behaviors.receive(Command.class)
         .onMessage(Fetched.class, f -> f.fetch() != fetch ? Behaviors.same() : fetched(w, f.result()))
         .onMessage(CheckLearner.class, c -> {
@@ -245,7 +248,9 @@ public final class SamplerActor {
             return Behaviors.same();
           }
           String gone = learnerGone(w);
-          if (gone != null) {
+          if (gone == null) {
+            seenUp[0] = true;
+          } else if (seenUp[0]) {
             return fetched(w, new WeightsFetch.Result(null, gone));
           }
           ctx.scheduleOnce(CHECK_LEARNER_EVERY, ctx.getSelf(), c);

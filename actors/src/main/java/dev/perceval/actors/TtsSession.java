@@ -123,7 +123,8 @@ public final class TtsSession extends EventSourcedBehavior<TtsSession.Command, T
 
   private TtsSession(String id, ActorContext<Command> ctx, TtsRunner.Workers workers,
       ActorRef<ClusterSharding.ShardCommand> shard, TimerScheduler<Command> timers, Duration idle) {
-    super(PersistenceId.of("tts", id));
+    // A journal failure restarts the session, which replays its journaled calls and goes on live.
+    super(PersistenceId.of("tts", id), JournalBackoff.of(ctx.getSystem().settings().config()));
     this.id = id;
     this.ctx = ctx;
     this.workers = workers;

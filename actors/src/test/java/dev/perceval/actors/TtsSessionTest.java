@@ -59,7 +59,7 @@ class TtsSessionTest {
     long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
     while (System.nanoTime() < deadline) {
       s.tell(new TtsSession.Get(probe.getRef()));
-      TtsSession.Status st = probe.receiveMessage();
+      TtsSession.Status st = probe.receiveMessage(Duration.ofSeconds(30));
       if (!st.state().equals("running")) {
         return st;
       }
@@ -93,6 +93,28 @@ class TtsSessionTest {
     ObjectMapper json = new ObjectMapper();
     assertEquals(json.writeValueAsString(done.result()), json.writeValueAsString(resumed.result()));
     assertEquals(events.size(), journal.persistedInStorage("tts|b").size(), "no call made twice, none lost");
+  }
+
+  @Test
+  void aJournalThatFailsACallRestartsTheSessionWhichEndsAsAnUninterruptedOne() throws Exception {
+    ActorRef<TtsSession.Command> clean = kit.spawn(TtsSession.create("clean", workers));
+    TestProbe<TtsSession.Status> probe = kit.createTestProbe();
+    clean.tell(new TtsSession.Start(request(), probe.getRef()));
+    probe.receiveMessage();
+    TtsSession.Status expected = await(clean);
+    assertEquals("done", expected.state(), expected.error());
+
+    ActorRef<TtsSession.Command> failing = kit.spawn(TtsSession.create("failing", workers));
+    failing.tell(new TtsSession.Start(request(), probe.getRef()));
+    assertEquals("running", probe.receiveMessage().state());
+    // The first journaled call fails: the session restarts and makes that call again.
+    journal.failNextNPersisted("tts|failing", 1);
+    TtsSession.Status done = await(failing);
+    assertEquals("done", done.state(), done.error());
+    ObjectMapper json = new ObjectMapper();
+    assertEquals(json.writeValueAsString(expected.result()), json.writeValueAsString(done.result()));
+    assertEquals(journal.persistedInStorage("tts|clean").size(), journal.persistedInStorage("tts|failing").size(),
+        "each call journaled once");
   }
 
   @Test

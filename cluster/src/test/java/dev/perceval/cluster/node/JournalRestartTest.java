@@ -76,14 +76,26 @@ class JournalRestartTest {
     restartMidCampaign(null, "jdbc:h2:file:" + dir.resolve("data").toAbsolutePath() + "/journal", "perceval");
   }
 
-  private void restartMidCampaign(Path conf, String jdbcUrl, String user) throws Exception {
+  /** The 5-step campaign's spec and the last row of its eval.csv, run in this process. */
+  private record Uninterrupted(String spec, String[] header, String[] last) {
+    void assertSameEnd(CampaignState.Campaign done) {
+      for (int i = 1; i < header.length; i++) {
+        assertEquals(Double.parseDouble(last[i]), done.metrics().get(header[i]), 1e-5, header[i]);
+      }
+    }
+  }
+
+  private Uninterrupted uninterrupted() throws Exception {
     Path policy = dir.resolve("policy");
     ClusterFixtures.tinyPolicy(policy);
     String spec = ClusterFixtures.tinySpec("pg", policy, 5, "eval-n = 8, eval-every = 0, checkpoint-every = 0");
     ClusterFixtures.trainLocally(dir, spec);
     List<String> evals = Files.readAllLines(dir.resolve("local/eval.csv"));
-    String[] header = evals.get(0).split(",");
-    String[] last = evals.get(evals.size() - 1).split(",");
+    return new Uninterrupted(spec, evals.get(0).split(","), evals.get(evals.size() - 1).split(","));
+  }
+
+  private void restartMidCampaign(Path conf, String jdbcUrl, String user) throws Exception {
+    Uninterrupted local = uninterrupted();
 
     int port = ClusterFixtures.freePort();
     int http = ClusterFixtures.freePort();
@@ -91,7 +103,7 @@ class JournalRestartTest {
     String id;
     try {
       Coordinator.Accepted a = AskPattern.<Coordinator.Command, Coordinator.Accepted>ask(first.coordinator(),
-          r -> new Coordinator.Submit(spec + ", out = \"" + dir.resolve("cluster") + "\"", r), Duration.ofSeconds(60),
+          r -> new Coordinator.Submit(local.spec() + ", out = \"" + dir.resolve("cluster") + "\"", r), Duration.ofSeconds(60),
           first.system().scheduler()).toCompletableFuture().get();
       assertNull(a.error(), a.error());
       id = a.id();
@@ -102,9 +114,7 @@ class JournalRestartTest {
     Node second = Node.start(node(conf, port, http), dir.resolve("cache"));
     try {
       CampaignState.Campaign done = await(second, id, CampaignState.Status.COMPLETED, 5);
-      for (int i = 1; i < header.length; i++) {
-        assertEquals(Double.parseDouble(last[i]), done.metrics().get(header[i]), 1e-5, header[i]);
-      }
+      local.assertSameEnd(done);
     } finally {
       second.stop();
     }
@@ -116,13 +126,7 @@ class JournalRestartTest {
   void onPostgresAJournalThatFailsMidCampaignMakesTheNodeNotReadyAndLosesNoStep() throws Exception {
     String db = DB + "_failing";
     Path conf = ClusterFixtures.postgresJournal(db, dir.resolve("pg.conf"));
-    Path policy = dir.resolve("policy");
-    ClusterFixtures.tinyPolicy(policy);
-    String spec = ClusterFixtures.tinySpec("pg", policy, 5, "eval-n = 8, eval-every = 0, checkpoint-every = 0");
-    ClusterFixtures.trainLocally(dir, spec);
-    List<String> evals = Files.readAllLines(dir.resolve("local/eval.csv"));
-    String[] header = evals.get(0).split(",");
-    String[] last = evals.get(evals.size() - 1).split(",");
+    Uninterrupted local = uninterrupted();
 
     int http = ClusterFixtures.freePort();
     int management = ClusterFixtures.freePort();
@@ -132,7 +136,7 @@ class JournalRestartTest {
       String ready = "http://127.0.0.1:" + management + "/ready";
       awaitGet(client, ready, 200);
       Coordinator.Accepted a = AskPattern.<Coordinator.Command, Coordinator.Accepted>ask(n.coordinator(),
-          r -> new Coordinator.Submit(spec + ", out = \"" + dir.resolve("cluster") + "\"", r), Duration.ofSeconds(60),
+          r -> new Coordinator.Submit(local.spec() + ", out = \"" + dir.resolve("cluster") + "\"", r), Duration.ofSeconds(60),
           n.system().scheduler()).toCompletableFuture().get();
       assertNull(a.error(), a.error());
       await(n, a.id(), CampaignState.Status.RUNNING, 1);
@@ -147,9 +151,7 @@ class JournalRestartTest {
         sql(db, "ALTER TABLE event_journal_gone RENAME TO event_journal");
       }
       CampaignState.Campaign done = await(n, a.id(), CampaignState.Status.COMPLETED, 5);
-      for (int i = 1; i < header.length; i++) {
-        assertEquals(Double.parseDouble(last[i]), done.metrics().get(header[i]), 1e-5, header[i]);
-      }
+      local.assertSameEnd(done);
       awaitGet(client, ready, 200);
     } finally {
       n.stop();
