@@ -164,11 +164,14 @@ public final class AeronBulk implements Extension {
     return CompletableFuture.runAsync(() -> {
       String channel = to.driverId().equals(driverId) ? "aeron:ipc" : to.udpChannel();
       long deadline = System.nanoTime() + timeout.toNanos();
+      // A healthy receiver connects in milliseconds; one that does not (its host's driver died
+      // with another node) is given up on soon, so the weights go over artery instead.
+      long connectBy = System.nanoTime() + Math.min(timeout.toNanos(), config.getDuration("connect-timeout").toNanos());
       IdleStrategy idle = new SleepingMillisIdleStrategy(1);
       // Closing hands the publication to the driver, which drains it to the receiver first.
       try (ExclusivePublication pub = client().addExclusivePublication(channel, to.streamId())) {
         while (!pub.isConnected()) {
-          if (System.nanoTime() > deadline) {
+          if (System.nanoTime() > connectBy) {
             throw new IllegalStateException("aeron: receiver " + channel + " stream " + to.streamId() + " did not connect");
           }
           idle.idle();
