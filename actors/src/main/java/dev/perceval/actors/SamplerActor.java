@@ -294,11 +294,11 @@ public final class SamplerActor {
     if (!at.hasGlobalScope()) {
       return null;
     }
-    akka.cluster.ClusterEvent.CurrentClusterState state = akka.cluster.typed.Cluster.get(ctx.getSystem()).state();
-    if (state.getUnreachable().stream().anyMatch(m -> m.address().equals(at))) {
+    if (WorkerGroup.nodeUnreachable(ctx.getSystem(), w.learner())) {
       return "the learner's node " + at + " is unreachable";
     }
-    boolean member = java.util.stream.StreamSupport.stream(state.getMembers().spliterator(), false)
+    boolean member = java.util.stream.StreamSupport.stream(
+            akka.cluster.typed.Cluster.get(ctx.getSystem()).state().getMembers().spliterator(), false)
         .anyMatch(m -> m.address().equals(at));
     return member ? null : "the learner's node " + at + " is not a cluster member";
   }

@@ -81,7 +81,12 @@ public final class WorkerGroup<W> {
    * dropped at once, long before the split-brain resolver downs it and the receptionist forgets it.
    */
   private boolean unreachable(ActorRef<W> worker) {
-    akka.actor.Address at = worker.path().address();
+    return nodeUnreachable(system, worker);
+  }
+
+  /** Whether {@code ref} lives on another node that the failure detector marks unreachable. */
+  static boolean nodeUnreachable(akka.actor.typed.ActorSystem<?> system, ActorRef<?> ref) {
+    akka.actor.Address at = ref.path().address();
     return at.hasGlobalScope() && akka.cluster.typed.Cluster.get(system).state().getUnreachable().stream()
         .anyMatch(m -> m.address().equals(at));
   }
