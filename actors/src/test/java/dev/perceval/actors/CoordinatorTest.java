@@ -182,7 +182,7 @@ class CoordinatorTest {
   void aFailedCampaignResumesOnceWhatFailedItIsFixed() throws Exception {
     Path copy = dir.resolve("policy-copy");
     copyTree(policy, copy);
-    Path params = copy.resolve("params.bin");
+    Path params = copy.resolve("model.safetensors");
     byte[] good = Files.readAllBytes(params);
     byte[] bad = good.clone();
     bad[100] ^= 0x55;
@@ -190,7 +190,7 @@ class CoordinatorTest {
     ActorRef<Coordinator.Command> c = coordinator("coordinator-failed");
     String id = submit(c, Fixtures.spec(copy, dir.resolve("failed"), "steps = 2"));
     CampaignState.Campaign failed = awaitStatus(c, id, CampaignState.Status.FAILED, 0);
-    assertTrue(failed.error().contains("params.bin fails its sha-256 check"), failed.error());
+    assertTrue(failed.error().contains("model.safetensors fails its sha-256 check"), failed.error());
     Files.write(params, good);
     TestProbe<Coordinator.ControlReply> control = kit.createTestProbe();
     c.tell(new Coordinator.Control(id, Coordinator.Action.RESUME, control.getRef()));

@@ -5,6 +5,7 @@ import dev.perceval.policy.Rng;
 import dev.perceval.policy.RunListener;
 import dev.perceval.policy.Settings;
 import dev.perceval.policy.io.ModelCheckpoint;
+import dev.perceval.policy.model.Tensor;
 import dev.perceval.policy.model.TinyVlm;
 import dev.perceval.policy.model.VlmConfig;
 import dev.perceval.policy.sampling.SamplingParams;
@@ -67,7 +68,7 @@ public final class PrmRun {
     World world;
     List<PrmExample> data;
     List<PrmExample> validation;
-    Map<String, float[]> policyWeights;
+    Map<String, Tensor> policyWeights;
     VlmConfig policyShape;
     try (TinyVlm p = policy.model()) {
       policyWeights = p.export();

@@ -81,7 +81,7 @@ class VerifiersTest {
   @Test
   void aHeaderIsReadWithoutTheWeights() throws IOException {
     Path v = save("header", VlmConfig.Mode.VERIFIER, tok, Map.of("world", "shapes"));
-    try (RandomAccessFile f = new RandomAccessFile(v.resolve("params.bin").toFile(), "rw")) {
+    try (RandomAccessFile f = new RandomAccessFile(v.resolve("model.safetensors").toFile(), "rw")) {
       f.seek(100);
       f.write(f.read() ^ 0xFF);
     }
@@ -91,6 +91,6 @@ class VerifiersTest {
     assertEquals(tok, h.tokenizer());
     CheckpointException e = assertThrows(CheckpointException.class,
         () -> ModelCheckpoint.load(v, "verifier", Device.cpu()));
-    assertTrue(e.getMessage().contains("params.bin fails its sha-256 check"), e.getMessage());
+    assertTrue(e.getMessage().contains("model.safetensors fails its sha-256 check"), e.getMessage());
   }
 }

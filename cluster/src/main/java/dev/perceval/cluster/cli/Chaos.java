@@ -2,6 +2,7 @@ package dev.perceval.cluster.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.perceval.policy.io.Checkpoint;
+import dev.perceval.policy.io.ModelCheckpoint;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -75,9 +76,9 @@ final class Chaos {
       return new Result(scenario, "", -1, Double.NaN, false, 0, false, e.getMessage());
     }
     long journaled = journaledSteps(journalUrl, user);
-    String params = "checkpoints/step-" + STEPS + "/params.bin";
-    Path got = work.resolve("cluster").resolve(params);
-    boolean same = Files.exists(got) && Checkpoint.sha256(work.resolve("local").resolve(params)).equals(Checkpoint.sha256(got))
+    String weights = "checkpoints/step-" + STEPS + "/" + ModelCheckpoint.WEIGHTS;
+    Path got = work.resolve("cluster").resolve(weights);
+    boolean same = Files.exists(got) && Checkpoint.sha256(work.resolve("local").resolve(weights)).equals(Checkpoint.sha256(got))
         && Files.readAllLines(work.resolve("local/eval.csv")).equals(Files.readAllLines(work.resolve("cluster/eval.csv")))
         && Files.readAllLines(work.resolve("cluster/metrics.csv")).size() == STEPS + 1;
     return new Result(scenario, r.fault(), r.killedAfter(), r.recoverySeconds(), r.completed(), journaled, same,

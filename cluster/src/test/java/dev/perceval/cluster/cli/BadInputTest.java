@@ -77,12 +77,12 @@ class BadInputTest {
   void corruptCheckpoint() throws IOException {
     Path copy = tmp.resolve("corrupt");
     assertEquals(0, run(with(new String[] {"sft", "--steps", "1", "--out", copy.toString()}, TINY)).status());
-    try (RandomAccessFile f = new RandomAccessFile(copy.resolve("params.bin").toFile(), "rw")) {
+    try (RandomAccessFile f = new RandomAccessFile(copy.resolve("model.safetensors").toFile(), "rw")) {
       f.seek(64);
       f.write(0x5A);
       f.write(0xA5);
     }
-    assertOneLineError(run("eval", "--ckpt", copy.toString(), "--n", "2"), "params.bin fails its sha-256 check");
+    assertOneLineError(run("eval", "--ckpt", copy.toString(), "--n", "2"), "model.safetensors fails its sha-256 check");
   }
 
   @Test

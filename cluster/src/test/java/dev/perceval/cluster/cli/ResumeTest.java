@@ -24,7 +24,7 @@ class ResumeTest {
         new String[] {"sft", "--steps", "6", "--until", "3", "--out", resumed.toString()}, tiny)).status());
     assertEquals(0, BadInputTest.run(BadInputTest.with(
         new String[] {"sft", "--steps", "6", "--resume", "--out", resumed.toString()}, tiny)).status());
-    for (String f : new String[] {"params.bin", "optimizer.bin"}) {
+    for (String f : new String[] {"model.safetensors", "optimizer.safetensors"}) {
       assertArrayEquals(Files.readAllBytes(straight.resolve(f)), Files.readAllBytes(resumed.resolve(f)), f);
     }
     BadInputTest.Run again = BadInputTest.run(BadInputTest.with(

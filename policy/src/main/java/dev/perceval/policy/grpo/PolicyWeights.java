@@ -1,6 +1,7 @@
 package dev.perceval.policy.grpo;
 
-import dev.perceval.policy.io.TensorFile;
+import dev.perceval.policy.io.SafeTensors;
+import dev.perceval.policy.model.Tensor;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -8,8 +9,9 @@ import java.util.HexFormat;
 import java.util.Map;
 
 /**
- * A published policy version: the parameters in the checkpoint's tensor format, with their
- * sha-256 so that a replica can refuse bytes that were damaged on the way.
+ * A published policy version: the parameters in the bytes of a checkpoint's
+ * {@code model.safetensors}, with their sha-256 so that a replica can refuse bytes that were
+ * damaged on the way.
  */
 public record PolicyWeights(long version, byte[] bytes, String sha256) {
 
@@ -17,8 +19,8 @@ public record PolicyWeights(long version, byte[] bytes, String sha256) {
     return new WeightsRef(version, sha256, bytes.length);
   }
 
-  public static PolicyWeights of(long version, Map<String, float[]> parameters) {
-    byte[] bytes = TensorFile.toBytes(parameters);
+  public static PolicyWeights of(long version, Map<String, Tensor> parameters) {
+    byte[] bytes = SafeTensors.toBytes(parameters);
     return new PolicyWeights(version, bytes, sha256(bytes));
   }
 
@@ -32,12 +34,12 @@ public record PolicyWeights(long version, byte[] bytes, String sha256) {
   }
 
   /** The parameters, after checking the bytes against the digest. */
-  public Map<String, float[]> tensors() {
+  public Map<String, Tensor> tensors() {
     verify();
     try {
-      return TensorFile.fromBytes(bytes);
+      return SafeTensors.fromBytes(bytes, "policy weights v" + version);
     } catch (IOException e) {
-      throw new IllegalStateException("policy weights v" + version + ": " + e.getMessage(), e);
+      throw new IllegalStateException(e.getMessage(), e);
     }
   }
 

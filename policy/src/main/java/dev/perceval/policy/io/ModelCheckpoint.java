@@ -3,6 +3,7 @@ package dev.perceval.policy.io;
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.perceval.policy.model.Tensor;
 import dev.perceval.policy.model.TinyVlm;
 import dev.perceval.policy.model.VlmConfig;
 import dev.perceval.policy.text.Tokenizer;
@@ -17,10 +18,17 @@ import java.util.Map;
 
 /**
  * The files of a model checkpoint: {@code config.json} (model shape, step, free-form metadata),
- * {@code tokenizer.json}, {@code params.bin}, optionally {@code optimizer.bin}, and
- * {@code rng.json} (named generator states, e.g. the data cursor's), all under one manifest.
+ * {@code tokenizer.json}, {@code model.safetensors}, optionally {@code optimizer.safetensors}
+ * (AdamW's moments as {@code m/NAME} and {@code v/NAME}), and {@code rng.json} (named generator
+ * states, e.g. the data cursor's), all under one manifest.
  */
 public final class ModelCheckpoint {
+  /** The weights, named as Hugging Face names them so that its tools find them. */
+  public static final String WEIGHTS = "model.safetensors";
+  public static final String OPTIMIZER = "optimizer.safetensors";
+  /** What checkpoints held before they were safetensors; recognised only to refuse it clearly. */
+  private static final String OLD_WEIGHTS = "params.bin";
+
   private ModelCheckpoint() {}
 
   /**
@@ -55,7 +63,7 @@ public final class ModelCheckpoint {
   }
 
   /** What a loaded checkpoint holds; the caller owns (closes) the model. */
-  public record Loaded(Header header, TinyVlm model, Map<String, Long> rng, Map<String, float[]> optimizerState) {
+  public record Loaded(Header header, TinyVlm model, Map<String, Long> rng, Map<String, Tensor> optimizerState) {
     public String kind() {
       return header.kind();
     }
@@ -82,8 +90,8 @@ public final class ModelCheckpoint {
 
   public static void save(Path dir, String kind, TinyVlm model, Tokenizer tokenizer,
       AdamW optimizer, long step, Map<String, Long> rng, Map<String, String> meta) {
-    Map<String, float[]> params = model.export();
-    Map<String, float[]> opt = optimizer == null ? null : optimizer.exportState();
+    Map<String, Tensor> params = model.export();
+    Map<String, Tensor> opt = optimizer == null ? null : optimizer.exportState();
     Checkpoint.write(dir, tmp -> {
       ObjectNode config = Checkpoint.JSON.createObjectNode();
       config.put("kind", kind);
@@ -94,9 +102,9 @@ public final class ModelCheckpoint {
       Files.writeString(tmp.resolve("config.json"),
           Checkpoint.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config));
       tokenizer.save(tmp.resolve("tokenizer.json"));
-      TensorFile.write(tmp.resolve("params.bin"), params);
+      SafeTensors.write(tmp.resolve(WEIGHTS), params);
       if (opt != null) {
-        TensorFile.write(tmp.resolve("optimizer.bin"), opt);
+        SafeTensors.write(tmp.resolve(OPTIMIZER), opt);
       }
       Files.writeString(tmp.resolve("rng.json"), Checkpoint.JSON.writeValueAsString(rng));
     });
@@ -121,7 +129,7 @@ public final class ModelCheckpoint {
       throw new CheckpointException("checkpoint " + dir + " holds a " + h.kind() + ", expected a " + kind);
     }
     try {
-      Map<String, float[]> params = TensorFile.read(dir.resolve("params.bin"));
+      Map<String, Tensor> params = SafeTensors.read(dir.resolve(WEIGHTS));
       TinyVlm model = new TinyVlm(h.shape(), device, 0);
       try {
         model.load(params);
@@ -129,8 +137,7 @@ public final class ModelCheckpoint {
         model.close();
         throw new CheckpointException("checkpoint " + dir + ": " + e.getMessage());
       }
-      Map<String, float[]> opt = files.has("optimizer.bin")
-          ? TensorFile.read(dir.resolve("optimizer.bin")) : null;
+      Map<String, Tensor> opt = files.has(OPTIMIZER) ? SafeTensors.read(dir.resolve(OPTIMIZER)) : null;
       Map<String, Long> rng = new LinkedHashMap<>();
       Checkpoint.JSON.readTree(dir.resolve("rng.json").toFile())
           .fields().forEachRemaining(e -> rng.put(e.getKey(), e.getValue().asLong()));
@@ -141,7 +148,11 @@ public final class ModelCheckpoint {
   }
 
   private static Header readHeader(Path dir, JsonNode files) {
-    for (String required : new String[] {"config.json", "tokenizer.json", "params.bin", "rng.json"}) {
+    if (files.has(OLD_WEIGHTS) && !files.has(WEIGHTS)) {
+      throw new CheckpointException("checkpoint " + dir + " is in the pre-safetensors format (" + OLD_WEIGHTS
+          + "), which this version no longer reads; retrain it to get " + WEIGHTS);
+    }
+    for (String required : new String[] {"config.json", "tokenizer.json", WEIGHTS, "rng.json"}) {
       if (!files.has(required)) {
         throw new CheckpointException("checkpoint " + dir + ": the manifest lists no " + required);
       }

@@ -142,7 +142,7 @@ public final class TinyVlm implements AutoCloseable {
   }
 
   /** Copies values into the parameters in place (keeps gradient tracking and avoids leaks). */
-  public void load(Map<String, float[]> values) {
+  public void load(Map<String, Tensor> values) {
     for (String name : params.keySet()) {
       // The perception head only shapes training; weights saved before it existed keep its
       // fresh initialisation.
@@ -155,33 +155,33 @@ public final class TinyVlm implements AutoCloseable {
 
   /**
    * Copies every given parameter this model also has, e.g. a policy's weights into a verifier
-   * whose output head differs; a name present in both with another size is an error. Returns the
+   * whose output head differs; a name present in both with another shape is an error. Returns the
    * names copied.
    */
-  public java.util.Set<String> loadMatching(Map<String, float[]> values) {
+  public java.util.Set<String> loadMatching(Map<String, Tensor> values) {
     Torch.noGrad();
     java.util.Set<String> copied = new java.util.TreeSet<>();
     for (Map.Entry<String, NDArray> e : params.entrySet()) {
-      float[] v = values.get(e.getKey());
+      Tensor v = values.get(e.getKey());
       if (v == null) {
         continue;
       }
-      if (v.length != e.getValue().getShape().size()) {
-        throw new IllegalArgumentException("parameter '" + e.getKey() + "' has " + v.length
-            + " values, the model expects " + e.getValue().getShape());
+      if (!v.fits(e.getValue())) {
+        throw new IllegalArgumentException("parameter '" + e.getKey() + "' has shape "
+            + java.util.Arrays.toString(v.shape()) + ", the model expects " + e.getValue().getShape());
       }
       try (NDManager tmp = manager.newSubManager()) {
-        e.getValue().set(ALL, tmp.create(v, e.getValue().getShape()));
+        e.getValue().set(ALL, tmp.create(v.data(), e.getValue().getShape()));
       }
       copied.add(e.getKey());
     }
     return copied;
   }
 
-  /** The parameters' current values, by name. */
-  public Map<String, float[]> export() {
-    Map<String, float[]> out = new LinkedHashMap<>();
-    params.forEach((k, v) -> out.put(k, v.toFloatArray()));
+  /** The parameters' current values and shapes, by name. */
+  public Map<String, Tensor> export() {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    params.forEach((k, v) -> out.put(k, Tensor.of(v)));
     return out;
   }
 

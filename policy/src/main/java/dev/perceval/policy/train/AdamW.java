@@ -3,6 +3,7 @@ package dev.perceval.policy.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.perceval.policy.model.Tensor;
 import dev.perceval.policy.model.TinyVlm;
 import dev.perceval.policy.model.Torch;
 import java.util.LinkedHashMap;
@@ -97,25 +98,24 @@ public final class AdamW implements AutoCloseable {
   }
 
   /** Moments as named tensors ({@code m/NAME}, {@code v/NAME}) for checkpoints. */
-  public Map<String, float[]> exportState() {
-    Map<String, float[]> out = new LinkedHashMap<>();
-    first.forEach((k, a) -> out.put("m/" + k, a.toFloatArray()));
-    second.forEach((k, a) -> out.put("v/" + k, a.toFloatArray()));
+  public Map<String, Tensor> exportState() {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    first.forEach((k, a) -> out.put("m/" + k, Tensor.of(a)));
+    second.forEach((k, a) -> out.put("v/" + k, Tensor.of(a)));
     return out;
   }
 
-  public void importState(Map<String, float[]> tensors, long steps) {
+  public void importState(Map<String, Tensor> tensors, long steps) {
     Torch.noGrad();
     for (String k : first.keySet()) {
-      float[] m = tensors.get("m/" + k);
-      float[] v = tensors.get("v/" + k);
-      if (m == null || v == null || m.length != first.get(k).getShape().size()
-          || v.length != second.get(k).getShape().size()) {
-        throw new IllegalArgumentException("optimizer state for '" + k + "' is missing or has the wrong size");
+      Tensor m = tensors.get("m/" + k);
+      Tensor v = tensors.get("v/" + k);
+      if (m == null || v == null || !m.fits(first.get(k)) || !v.fits(second.get(k))) {
+        throw new IllegalArgumentException("optimizer state for '" + k + "' is missing or has the wrong shape");
       }
       try (NDManager tmp = state.newSubManager()) {
-        first.get(k).set(ALL, tmp.create(m, first.get(k).getShape()));
-        second.get(k).set(ALL, tmp.create(v, second.get(k).getShape()));
+        first.get(k).set(ALL, tmp.create(m.data(), first.get(k).getShape()));
+        second.get(k).set(ALL, tmp.create(v.data(), second.get(k).getShape()));
       }
     }
     this.steps = steps;

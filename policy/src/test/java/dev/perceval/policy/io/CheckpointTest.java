@@ -56,7 +56,7 @@ class CheckpointTest {
       assertEquals(1, opt.steps());
       Path again = tmp.resolve("again");
       ModelCheckpoint.save(again, "policy", model, tok, opt, 1, a.rng(), a.meta());
-      for (String f : List.of("params.bin", "optimizer.bin", "tokenizer.json")) {
+      for (String f : List.of("model.safetensors", "optimizer.safetensors", "tokenizer.json")) {
         assertArrayEquals(bytes(dir.resolve(f)), bytes(again.resolve(f)), f);
       }
     }
@@ -76,7 +76,7 @@ class CheckpointTest {
   void aWriteRemovesTheTemporaryDirectoryOfAWriterKilledMidWrite() throws IOException {
     Path killed = tmp.resolve(".ckpt.tmp-12345");
     Files.createDirectories(killed.resolve("half"));
-    Files.writeString(killed.resolve("half/params.bin"), "partial");
+    Files.writeString(killed.resolve("half/model.safetensors"), "partial");
     Path dir = saveTrained(tmp.resolve("ckpt"));
     assertFalse(Files.exists(killed));
     assertTrue(Files.exists(dir.resolve(Checkpoint.MANIFEST)));
@@ -85,7 +85,7 @@ class CheckpointTest {
   @Test
   void corruptionIsDetected() throws IOException {
     Path dir = saveTrained(tmp.resolve("ckpt"));
-    try (RandomAccessFile f = new RandomAccessFile(dir.resolve("params.bin").toFile(), "rw")) {
+    try (RandomAccessFile f = new RandomAccessFile(dir.resolve("model.safetensors").toFile(), "rw")) {
       f.seek(100);
       int b = f.read();
       f.seek(100);
@@ -93,14 +93,14 @@ class CheckpointTest {
     }
     CheckpointException e = assertThrows(CheckpointException.class,
         () -> ModelCheckpoint.load(dir, "policy", Device.cpu()));
-    assertTrue(e.getMessage().contains("params.bin fails its sha-256 check"), e.getMessage());
+    assertTrue(e.getMessage().contains("model.safetensors fails its sha-256 check"), e.getMessage());
   }
 
   @Test
   void truncationAndMissingFilesAreDetected() throws IOException {
     Path dir = saveTrained(tmp.resolve("ckpt"));
-    byte[] all = bytes(dir.resolve("optimizer.bin"));
-    Files.write(dir.resolve("optimizer.bin"), java.util.Arrays.copyOf(all, all.length / 2));
+    byte[] all = bytes(dir.resolve("optimizer.safetensors"));
+    Files.write(dir.resolve("optimizer.safetensors"), java.util.Arrays.copyOf(all, all.length / 2));
     CheckpointException e = assertThrows(CheckpointException.class,
         () -> ModelCheckpoint.load(dir, "policy", Device.cpu()));
     assertTrue(e.getMessage().contains("truncated or modified"), e.getMessage());
@@ -115,14 +115,32 @@ class CheckpointTest {
   @Test
   void aFailedWriteLeavesTheOldCheckpointIntact() throws IOException {
     Path dir = saveTrained(tmp.resolve("ckpt"));
-    byte[] before = bytes(dir.resolve("params.bin"));
+    byte[] before = bytes(dir.resolve("model.safetensors"));
     assertThrows(CheckpointException.class, () -> Checkpoint.write(dir, d -> {
       Files.writeString(d.resolve("partial.bin"), "x");
       throw new IOException("disk full");
     }));
-    assertArrayEquals(before, bytes(dir.resolve("params.bin")));
+    assertArrayEquals(before, bytes(dir.resolve("model.safetensors")));
     try (Stream<Path> list = Files.list(tmp)) {
       assertFalse(list.anyMatch(p -> p.getFileName().toString().startsWith(".")));
+    }
+  }
+
+  @Test
+  void aCheckpointInThePreSafetensorsFormatIsRefusedWithWhatToDo() {
+    Path dir = saveTrained(tmp.resolve("ckpt"));
+    Path old = tmp.resolve("old");
+    Checkpoint.write(old, d -> {
+      for (String f : List.of("config.json", "tokenizer.json", "rng.json")) {
+        Files.copy(dir.resolve(f), d.resolve(f));
+      }
+      Files.write(d.resolve("params.bin"), new byte[] {0x50, 0x52, 0x43, 0x56, 0, 0, 0, 1, 0, 0, 0, 0});
+    });
+    for (var read : List.<Runnable>of(() -> ModelCheckpoint.header(old, "policy"),
+        () -> ModelCheckpoint.load(old, "policy", Device.cpu()))) {
+      CheckpointException e = assertThrows(CheckpointException.class, read::run);
+      assertEquals("checkpoint " + old + " is in the pre-safetensors format (params.bin), which this version"
+          + " no longer reads; retrain it to get model.safetensors", e.getMessage());
     }
   }
 
