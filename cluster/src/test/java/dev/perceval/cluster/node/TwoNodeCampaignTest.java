@@ -2,6 +2,7 @@ package dev.perceval.cluster.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.typed.javadsl.AskPattern;
 import dev.perceval.actors.CampaignState;
@@ -60,6 +61,14 @@ class TwoNodeCampaignTest {
       for (int i = 1; i < header.length; i++) {
         assertEquals(Double.parseDouble(last[i]), done.metrics().get(header[i]), 1e-5, header[i]);
       }
+      String scrape = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://127.0.0.1:" + a.httpPort() + "/metrics")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      GrafanaDashboardTest.assertPrometheusNames(GrafanaDashboardTest.types(scrape));
+      String id = "campaign=\"" + accepted.id() + "\"";
+      assertTrue(scrape.contains("perceval_campaign_steps_total{" + id + ",} 2.0"), scrape);
+      assertTrue(scrape.contains("perceval_campaign_status{" + id + ",status=\"completed\",} 1.0"), scrape);
+      assertTrue(scrape.contains("perceval_campaign_heldout_accuracy_ratio{" + id + ",}"), scrape);
     } finally {
       b.stop();
       a.stop();
