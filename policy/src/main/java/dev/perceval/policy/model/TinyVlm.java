@@ -2,8 +2,6 @@ package dev.perceval.policy.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -323,40 +321,65 @@ public final class TinyVlm implements AutoCloseable {
     manager.close();
   }
 
-  /** Keys and values of every layer for a batch being decoded; owns its arrays. */
+  /**
+   * Keys and values of every layer for a batch being decoded; owns its arrays. Each layer's
+   * buffer is allocated once for the image prefix plus the longest text and written in place,
+   * so a step copies only its new keys: growing by concatenation copied the whole cache every
+   * step, which cost more than the step's matrix products at these sizes.
+   */
   public static final class KvCache implements AutoCloseable {
     private final NDManager manager;
     private final NDArray[] keys;
     private final NDArray[] values;
+    private final int capacity;
+    private long length;
 
     public KvCache(TinyVlm model) {
       this.manager = model.manager.newSubManager();
       this.keys = new NDArray[model.cfg.layers()];
       this.values = new NDArray[model.cfg.layers()];
+      this.capacity = model.cfg.imageTokens() + model.cfg.maxText();
     }
 
     NDArray appendKeys(int layer, NDArray k) {
       return append(keys, layer, k);
     }
 
+    /** Values come after their layer's keys, so the keys' call has moved the length on. */
     NDArray appendValues(int layer, NDArray v) {
-      return append(values, layer, v);
+      NDArray out = append(values, layer, v);
+      if (layer == keys.length - 1) {
+        length += v.getShape().get(2);
+      }
+      return out;
     }
 
     private NDArray append(NDArray[] store, int layer, NDArray fresh) {
-      NDArray old = store[layer];
-      NDArray all = old == null ? fresh : NDArrays.concat(new NDList(old, fresh), 2);
-      all.attach(manager);
-      if (old != null && old != all) {
-        old.close();
+      Shape shape = fresh.getShape();
+      long n = shape.get(2);
+      NDArray buffer = store[layer];
+      if (buffer == null || length + n > buffer.getShape().get(2)) {
+        long size = Math.max(buffer == null ? capacity : 2 * buffer.getShape().get(2), length + n);
+        NDArray grown = manager.zeros(new Shape(shape.get(0), shape.get(1), size, shape.get(3)), fresh.getDataType());
+        if (buffer != null) {
+          try (NDArray kept = buffer.get(new NDIndex(":, :, :{}, :", length))) {
+            grown.set(new NDIndex(":, :, :{}, :", length), kept);
+          }
+          buffer.close();
+        }
+        buffer = grown;
+        store[layer] = buffer;
       }
-      store[layer] = all;
-      return all;
+      buffer.set(new NDIndex(":, :, {}:{}, :", length, length + n), fresh);
+      // A view of the filled part, freed with the caller's step like the rest of its arrays.
+      NDArray filled = buffer.get(new NDIndex(":, :, :{}, :", length + n));
+      filled.attach(fresh.getManager());
+      return filled;
     }
 
     /** Number of cached positions (image prefix included). */
     public long length() {
-      return keys[0] == null ? 0 : keys[0].getShape().get(2);
+      return length;
     }
 
     @Override
