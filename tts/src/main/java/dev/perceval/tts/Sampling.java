@@ -27,8 +27,10 @@ final class Sampling {
       List<Round> rounds = new ArrayList<>();
       for (int j = 0; j < k; j++) {
         int r = q * k + j;
-        rounds.add(new Round(responses.get(r), 0, flags == null ? List.of() : flags.get(r), -1, null,
-            TtsStrategy.answer(tools.tokenizer(), responses.get(r))));
+        Round round = new Round(responses.get(r), 0, flags == null ? List.of() : flags.get(r), -1, null,
+            TtsStrategy.answer(tools.tokenizer(), responses.get(r)));
+        rounds.add(round);
+        tools.rounds().made(q, round);
       }
       out.add(rounds);
     }

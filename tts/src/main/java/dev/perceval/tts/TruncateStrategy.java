@@ -84,11 +84,11 @@ final class TruncateStrategy implements TtsStrategy {
         int nextLength = kept == null ? 0 : kept.length + (reflection == null ? 0 : reflection.split(" ").length);
         // Out of rounds, or no room left to continue: this response is the answer.
         if (flagged.isEmpty() || round == k - 1 || nextLength > tools.policy().maxPrefix(tasks.get(q))) {
-          rounds.get(q).add(new Round(response, prefix[q].length, flagged, -1, null, answer));
+          made(tools, rounds, q, new Round(response, prefix[q].length, flagged, -1, null, answer));
           done[q] = true;
           continue;
         }
-        rounds.get(q).add(new Round(response, prefix[q].length, flagged, cut, reflection, answer));
+        made(tools, rounds, q, new Round(response, prefix[q].length, flagged, cut, reflection, answer));
         prefix[q] = reflection == null ? kept : TtsStrategy.concat(kept, Reflection.tokens(tok, reflection));
       }
     }
@@ -99,5 +99,10 @@ final class TruncateStrategy implements TtsStrategy {
       out.add(new TtsResult(name(), k, r, last, r.get(last).answer(), Sampling.budget(r, true)));
     }
     return out;
+  }
+
+  private static void made(Tools tools, List<List<Round>> rounds, int q, Round round) {
+    rounds.get(q).add(round);
+    tools.rounds().made(q, round);
   }
 }

@@ -11,8 +11,28 @@ import java.util.List;
  * for all of them), but each question's result depends only on that question, k and the seed.
  */
 public interface TtsStrategy {
-  /** What a strategy works with; {@code verifier} may be null for strategies that do not verify. */
-  record Tools(TtsPolicy policy, Verifier verifier, Tokenizer tokenizer) {}
+  /**
+   * What a strategy works with; {@code verifier} may be null for strategies that do not verify.
+   * {@code rounds} hears each round as soon as it is made, so a caller can show the first rounds
+   * while later ones are still being generated.
+   */
+  record Tools(TtsPolicy policy, Verifier verifier, Tokenizer tokenizer, RoundListener rounds) {
+    public Tools(TtsPolicy policy, Verifier verifier, Tokenizer tokenizer) {
+      this(policy, verifier, tokenizer, RoundListener.NONE);
+    }
+  }
+
+  /**
+   * Hears the rounds of question {@code question} (its index in the batch) in the order its
+   * result lists them, each once; a strategy that makes several rounds in one call reports them
+   * together after it.
+   */
+  @FunctionalInterface
+  interface RoundListener {
+    RoundListener NONE = (question, round) -> {};
+
+    void made(int question, Round round);
+  }
 
   /**
    * What a strategy needs beyond a policy, so that callers can refuse a request or skip a

@@ -203,6 +203,31 @@ class StrategiesTest {
   }
 
   @Test
+  void everyStrategyReportsEachRoundOnceInTheResultsOrderAndATruncatedOneBeforeItsNextCall() {
+    ScriptedPolicy policy = new ScriptedPolicy(Map.of(
+        "t1|", List.of("<think> " + response("3")),
+        "t1|<think>", List.of(response("9")),
+        "t2|", List.of("<think> " + response("9"))));
+    for (String name : List.of("truncate", "majority", "best-of-n")) {
+      List<List<Round>> heard = List.of(new ArrayList<>(), new ArrayList<>());
+      List<Integer> callsWhenHeard = new ArrayList<>();
+      int before = policy.calls;
+      List<TtsResult> rs = Strategies.get(name).run(List.of(TASK, OTHER), 3, 5L, new TtsStrategy.Tools(policy,
+          WRONG_DIGITS, TOK, (q, round) -> {
+            heard.get(q).add(round);
+            callsWhenHeard.add(policy.calls - before);
+          }));
+      for (int q = 0; q < 2; q++) {
+        assertEquals(rs.get(q).rounds(), heard.get(q), name + ", question " + q);
+      }
+      if (name.equals("truncate")) {
+        assertTrue(rs.get(0).rounds().size() > 1, "the script makes truncate run several rounds");
+        assertEquals(1, callsWhenHeard.get(0), "the first round is heard before the second policy call");
+      }
+    }
+  }
+
+  @Test
   void strategiesDeclareWhatTheyNeedSoCallersNeedNotKnowThemByName() {
     assertEquals(List.of("truncate", "truncate-thinking", "majority", "best-of-n"), Strategies.REGISTRY.names());
     assertFalse(Strategies.get("majority").needs().verifier());
