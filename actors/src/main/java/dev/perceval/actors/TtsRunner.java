@@ -100,8 +100,14 @@ public final class TtsRunner {
         }
         return c.flagged();
       };
+      int[] made = {0};
+      TtsStrategy.RoundListener toSession = (question, round) -> {
+        if (!stop) {
+          session.tell(new TtsSession.RoundMade(made[0]++, round));
+        }
+      };
       TtsResult result = Strategies.get(request.strategy()).run(List.of(task), request.k(), request.seed(),
-          new TtsStrategy.Tools(livePolicy, liveVerifier, tok)).get(0);
+          new TtsStrategy.Tools(livePolicy, liveVerifier, tok, toSession)).get(0);
       if (!stop) {
         session.tell(new TtsSession.Finish(result, null));
       }

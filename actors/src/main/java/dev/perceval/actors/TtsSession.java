@@ -16,6 +16,7 @@ import akka.persistence.typed.javadsl.SignalHandler;
 import dev.perceval.policy.sampling.Generation;
 import dev.perceval.policy.sampling.SamplingParams;
 import dev.perceval.prm.FlaggedClaim;
+import dev.perceval.tts.Round;
 import dev.perceval.tts.TtsResult;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,6 +58,27 @@ public final class TtsSession extends EventSourcedBehavior<TtsSession.Command, T
   public record Recorded(int index) implements CborSerializable {}
 
   public record Finish(TtsResult result, String error) implements Command {}
+
+  /**
+   * From the runner: the strategy made its {@code index}-th round. Rounds are kept in memory only,
+   * for {@link WatchRounds}: a restarted session hears them again as its runner replays the tape.
+   */
+  public record RoundMade(int index, Round round) implements Command {}
+
+  /**
+   * Asks for the rounds from {@code from} on; answered as soon as there is one or the session has
+   * ended, so a caller that asks again after each answer sees every round once, as it is made.
+   */
+  public record WatchRounds(int from, ActorRef<Progress> replyTo) implements Command {}
+
+  /** The answer to {@link WatchRounds}. */
+  public sealed interface Progress extends CborSerializable permits Rounds, Ended {}
+
+  /** Rounds {@code from}, {@code from + 1}, ... of a running session. */
+  public record Rounds(int from, List<Round> rounds) implements Progress {}
+
+  /** The session is not running (ended, or never started): its status holds every round it made. */
+  public record Ended(Status status) implements Progress {}
 
   /** The idle timer: an ended session not asked about for a while leaves memory (its journal stays). */
   private record Idle() implements Command {}
@@ -104,6 +126,8 @@ public final class TtsSession extends EventSourcedBehavior<TtsSession.Command, T
   private final TimerScheduler<Command> timers;
   private final Duration idle;
   private TtsRunner runner;
+  private final List<Round> rounds = new ArrayList<>();
+  private final List<WatchRounds> watchers = new ArrayList<>();
 
   /** A session outside sharding: it stays until stopped. */
   public static Behavior<Command> create(String id, TtsRunner.Workers workers) {
@@ -210,9 +234,46 @@ public final class TtsSession extends EventSourcedBehavior<TtsSession.Command, T
               .thenRun(s -> {
                 stopRunner();
                 idleFromNow();
+                rounds.clear();
+                watchers.forEach(w -> w.replyTo().tell(new Ended(status(s))));
+                watchers.clear();
               });
         })
+        .onCommand(RoundMade.class, (state, c) -> {
+          // A replayed or stale report of a round already held changes nothing.
+          if (state.name().equals("running") && c.index() == rounds.size()) {
+            rounds.add(c.round());
+            watchers.removeIf(w -> {
+              boolean answered = w.from() < rounds.size();
+              if (answered) {
+                w.replyTo().tell(roundsFrom(w.from()));
+              }
+              return answered;
+            });
+          }
+          return Effect().none();
+        })
+        .onCommand(WatchRounds.class, (state, c) -> {
+          if (!state.name().equals("running")) {
+            if (state.request() == null) {
+              passivate();
+            } else {
+              idleFromNow();
+            }
+            return Effect().reply(c.replyTo(), new Ended(status(state)));
+          }
+          if (Math.max(0, c.from()) < rounds.size()) {
+            return Effect().reply(c.replyTo(), roundsFrom(c.from()));
+          }
+          watchers.add(c);
+          return Effect().none();
+        })
         .build();
+  }
+
+  private Rounds roundsFrom(int from) {
+    int start = Math.max(0, from);
+    return new Rounds(start, List.copyOf(rounds.subList(start, rounds.size())));
   }
 
   private Status status(State s) {

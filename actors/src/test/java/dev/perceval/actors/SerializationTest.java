@@ -132,6 +132,11 @@ class SerializationTest {
         new TtsSession.Called(new TtsSession.Call(null, List.of(List.of()))),
         new TtsSession.Answered(new dev.perceval.tts.TtsResult("majority", 2, List.of(new dev.perceval.tts.Round(
             new int[] {1, 2}, 0, List.of(), -1, null, "3")), 0, "3", new dev.perceval.tts.Budget(2, 1, 0))),
+        new TtsSession.RoundMade(1, new dev.perceval.tts.Round(new int[] {4, 5}, 1, List.of(
+            new dev.perceval.prm.FlaggedClaim("red 3 at top left", 1, 2, 0.7, null)), 1, "wait .", null)),
+        new TtsSession.WatchRounds(2, probe.getRef().unsafeUpcast()),
+        new TtsSession.Rounds(2, List.of(new dev.perceval.tts.Round(new int[] {6}, 0, List.of(), -1, null, "6"))),
+        new TtsSession.Ended(new TtsSession.Status("tts-1", "failed", null, 3, null, "sampler gone")),
         new CampaignEvents.Submitted("c1", "{\"steps\": 2}", 1L),
         new CampaignEvents.StepCompleted("c1", 2, Map.of("acc", 0.5), "ck"),
         new CampaignEvents.Failed("c1", "learner gone"),

@@ -118,6 +118,46 @@ class TtsSessionTest {
   }
 
   @Test
+  void aWatcherSeesEveryRoundOnceWhileTheSessionRunsAndTheEndHasThemAll() throws Exception {
+    ActorRef<TtsSession.Command> s = kit.spawn(TtsSession.create("watched", workers));
+    TestProbe<TtsSession.Status> started = kit.createTestProbe();
+    // A task and seed on which truncate runs all four rounds, the oracle flagging the first three.
+    TtsSession.Request several = new TtsSession.Request(policy.toString(), "oracle", "shapes",
+        new TaskId("shapes", Split.HELDOUT, 0, 2).toString(), null, null, "truncate", 4, 5L,
+        SamplingParams.sample(1f, 1f, 24));
+    s.tell(new TtsSession.Start(several, started.getRef()));
+    assertEquals("running", started.receiveMessage().state());
+    TestProbe<TtsSession.Progress> probe = kit.createTestProbe();
+    List<dev.perceval.tts.Round> seen = new java.util.ArrayList<>();
+    TtsSession.Progress p;
+    for (s.tell(new TtsSession.WatchRounds(0, probe.getRef()));
+        (p = probe.receiveMessage(Duration.ofSeconds(60))) instanceof TtsSession.Rounds r;
+        s.tell(new TtsSession.WatchRounds(seen.size(), probe.getRef()))) {
+      assertEquals(seen.size(), r.from(), "each answer starts where the last one ended");
+      assertTrue(!r.rounds().isEmpty(), "a watcher is answered only with news");
+      seen.addAll(r.rounds());
+    }
+    TtsSession.Status end = ((TtsSession.Ended) p).status();
+    assertEquals("done", end.state(), end.error());
+    List<dev.perceval.tts.Round> all = end.result().rounds();
+    ObjectMapper json = new ObjectMapper();
+    assertEquals(json.writeValueAsString(all.subList(0, seen.size())), json.writeValueAsString(seen),
+        "the rounds seen while running are the result's first rounds");
+    // Truncate on the oracle's flags: every round but the last is verified before the next is
+    // generated, so a watcher hears it while the session still runs.
+    System.out.println("watched " + seen.size() + " of " + all.size() + " rounds while the session ran");
+    assertTrue(all.size() >= 2, "several rounds: " + all.size());
+    assertTrue(seen.size() >= all.size() - 1, seen.size() + " of " + all.size() + " rounds seen while running");
+
+    s.tell(new TtsSession.WatchRounds(0, probe.getRef()));
+    assertEquals(json.writeValueAsString(end), json.writeValueAsString(((TtsSession.Ended) probe.receiveMessage())
+        .status()), "an ended session answers with its status at once");
+    ActorRef<TtsSession.Command> nobody = kit.spawn(TtsSession.create("never-started", workers));
+    nobody.tell(new TtsSession.WatchRounds(0, probe.getRef()));
+    assertEquals("none", ((TtsSession.Ended) probe.receiveMessage()).status().state());
+  }
+
+  @Test
   void anUnknownSessionSaysNone() {
     ActorRef<TtsSession.Command> s = kit.spawn(TtsSession.create("nobody", workers));
     TestProbe<TtsSession.Status> probe = kit.createTestProbe();
