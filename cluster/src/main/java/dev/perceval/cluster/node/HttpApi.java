@@ -20,17 +20,22 @@ import dev.perceval.actors.Coordinator;
 import dev.perceval.actors.TtsSession;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The campaign API on a coordinator node: {@code POST /campaigns} (a HOCON or JSON spec),
  * {@code GET /campaigns/{id}}, {@code POST /campaigns/{id}/pause|resume|cancel} and
  * {@code GET /metrics} (Prometheus text). Errors are JSON {@code {"error": "..."}} with 400 for a
- * bad spec, 404 for an unknown id and 409 for an action that does not apply. With tokens
- * ({@link ApiTokens}) every route but {@code /healthz} needs a bearer token of its scope: read for
- * status, metrics and TTS, submit for campaigns and their control.
+ * bad spec, 404 for an unknown id and 409 for an action that does not apply. The OpenAI-compatible
+ * routes, {@code POST /v1/chat/completions} ({@link TtsApi}, streamed by {@link ChatStream}) and
+ * {@code GET /v1/models} ({@link PolicyCatalog}), answer every error in OpenAI's shape
+ * ({@link OpenAiErrors}). With tokens ({@link ApiTokens}) every route but {@code /healthz} needs a
+ * bearer token of its scope: read for status, metrics, models and TTS, submit for campaigns and
+ * their control.
  */
 public final class HttpApi extends AllDirectives {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -42,7 +47,11 @@ public final class HttpApi extends AllDirectives {
   private final Metrics metrics;
   private final TtsApi tts;
   private final ApiTokens tokens;
-  /** A chat request holds a thread while its session runs: as many threads as requests allowed, no queue. */
+  /**
+   * Chat requests served at once, streamed or not; more are answered 429. One that does not stream
+   * holds a thread of {@code blocking} while its session runs, so there are as many threads.
+   */
+  private final Semaphore chats;
   private final java.util.concurrent.ThreadPoolExecutor blocking;
   private ServerBinding binding;
 
@@ -54,8 +63,9 @@ public final class HttpApi extends AllDirectives {
     this.tts = new TtsApi(system, config);
     this.metrics = new Metrics(system, coordinator);
     int threads = tts.maxConcurrentRequests();
+    this.chats = new Semaphore(threads);
     this.blocking = new java.util.concurrent.ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
-        new java.util.concurrent.SynchronousQueue<>(), r -> {
+        new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
           Thread t = new Thread(r, "perceval-tts-http");
           t.setDaemon(true);
           return t;
@@ -103,34 +113,73 @@ public final class HttpApi extends AllDirectives {
   }
 
   Route routes() {
-    return handleExceptions(errors(), () -> handleRejections(JSON_REJECTIONS, () -> concat(
+    return handleExceptions(errors(PLAIN), () -> handleRejections(JSON_REJECTIONS, () -> concat(
         pathPrefix("campaigns", () -> concat(
-            pathEndOrSingleSlash(() -> post(() -> authorized(ApiTokens.Scope.SUBMIT, () -> entity(
+            pathEndOrSingleSlash(() -> post(() -> authorized(ApiTokens.Scope.SUBMIT, PLAIN, () -> entity(
                 akka.http.javadsl.unmarshalling.Unmarshaller.entityToString(), this::submit)))),
             pathPrefix(PathMatchers.segment(), id -> concat(
-                pathEnd(() -> get(() -> authorized(ApiTokens.Scope.READ, () -> completeWithFuture(status(id))))),
-                path(PathMatchers.segment(), action -> post(() -> authorized(ApiTokens.Scope.SUBMIT,
+                pathEnd(() -> get(() -> authorized(ApiTokens.Scope.READ, PLAIN, () -> completeWithFuture(status(id))))),
+                path(PathMatchers.segment(), action -> post(() -> authorized(ApiTokens.Scope.SUBMIT, PLAIN,
                     () -> completeWithFuture(control(id, action))))))))),
-        path(PathMatchers.segment("v1").slash("chat").slash("completions"), () -> post(() -> authorized(
-            ApiTokens.Scope.READ, () -> withRequestTimeout(scala.concurrent.duration.Duration.fromNanos(chatTimeout().toNanos()), () -> entity(
-                akka.http.javadsl.unmarshalling.Unmarshaller.entityToString(), this::chatRoute))))),
-        pathPrefix("tts", () -> path(PathMatchers.segment(), id -> get(() -> authorized(ApiTokens.Scope.READ,
+        pathPrefix("v1", this::openAiRoutes),
+        pathPrefix("tts", () -> path(PathMatchers.segment(), id -> get(() -> authorized(ApiTokens.Scope.READ, PLAIN,
             () -> !TtsApi.isId(id) ? complete(json(StatusCodes.NOT_FOUND, Map.of("error", "no TTS request '"
                 + abbreviated(id) + "'")))
                 : completeWithFuture(tts.session(id).<TtsSession.Status>ask(TtsSession.Get::new, timeout)
                     .thenApply(s -> s.state().equals("none")
                         ? json(StatusCodes.NOT_FOUND, Map.of("error", "no TTS request '" + id + "'"))
-                        : json(StatusCodes.OK, tts.view(id, s)))))))),
-        path("metrics", () -> get(() -> authorized(ApiTokens.Scope.READ, () -> completeWithFuture(metrics.scrape())))),
+                        : json(StatusCodes.OK, OpenAiFormat.view(id, s, tts.tokenizer(s.request().policy()))))))))),
+        path("metrics", () -> get(() -> authorized(ApiTokens.Scope.READ, PLAIN,
+            () -> completeWithFuture(metrics.scrape())))),
         path("healthz", () -> get(() -> complete(StatusCodes.OK, "ok"))))));
   }
+
+  /** The OpenAI-compatible routes, whose every error, akka-http's own included, is in OpenAI's shape. */
+  private Route openAiRoutes() {
+    return handleExceptions(errors(OPENAI), () -> handleRejections(OpenAiErrors.REJECTIONS, () -> concat(
+        path(PathMatchers.segment("chat").slash("completions"), () -> post(() -> authorized(ApiTokens.Scope.READ,
+            OPENAI, () -> withRequestTimeout(scala.concurrent.duration.Duration.fromNanos(chatTimeout().toNanos()),
+                request -> OPENAI.of(StatusCodes.SERVICE_UNAVAILABLE, "the node did not answer within "
+                    + chatTimeout().toSeconds() + " s; retry later", null),
+                () -> entity(akka.http.javadsl.unmarshalling.Unmarshaller.entityToString(), this::chatRoute))))),
+        pathPrefix("models", () -> get(() -> authorized(ApiTokens.Scope.READ, OPENAI, () -> concat(
+            pathEndOrSingleSlash(() -> completeWithFuture(models(null))),
+            path(PathMatchers.remaining(), id -> completeWithFuture(models(id))))))))));
+  }
+
+  /**
+   * The policies this node can serve, or the one called {@code id}; the data root is walked off
+   * the HTTP threads.
+   */
+  private CompletionStage<HttpResponse> models(String id) {
+    return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      List<PolicyCatalog.Model> all = tts.catalog().list();
+      if (id == null) {
+        return json(StatusCodes.OK, Map.of("object", "list", "data", all.stream().map(PolicyCatalog.Model::json)
+            .toList()));
+      }
+      return all.stream().filter(m -> m.id().equals(id)).findFirst()
+          .map(m -> json(StatusCodes.OK, m.json()))
+          .orElseGet(() -> OpenAiErrors.Refusal.modelNotFound("no model '" + abbreviated(id) + "' on this node"
+              + " (GET /v1/models lists them)").response());
+    }, system.dispatchers().lookup(akka.actor.typed.DispatcherSelector.blocking()));
+  }
+
+  /** How a family of routes words an error: the campaign API's {"error": "..."}, or OpenAI's error object. */
+  private interface ErrorShape {
+    HttpResponse of(StatusCode status, String message, String code);
+  }
+
+  private static final ErrorShape PLAIN = (status, message, code) -> json(status, Map.of("error", message));
+  private static final ErrorShape OPENAI = (status, message, code) -> OpenAiErrors.response(status, message, null,
+      code);
 
   /**
    * A request whose actor did not answer in time is a 503 to retry (the coordinator restarts
    * after a journal failure, or moves to another node); anything else is a 500 in the API's JSON,
    * its cause in the node's log rather than in the answer.
    */
-  private akka.http.javadsl.server.ExceptionHandler errors() {
+  private akka.http.javadsl.server.ExceptionHandler errors(ErrorShape shape) {
     return akka.http.javadsl.server.ExceptionHandler.newBuilder().match(Throwable.class, e -> {
       Throwable cause = e;
       while ((cause instanceof java.util.concurrent.CompletionException
@@ -138,13 +187,17 @@ public final class HttpApi extends AllDirectives {
         cause = cause.getCause();
       }
       if (cause instanceof java.util.concurrent.TimeoutException) {
-        return complete(json(StatusCodes.SERVICE_UNAVAILABLE, Map.of("error", "the node's actors did not answer within "
+        return complete(shape.of(StatusCodes.SERVICE_UNAVAILABLE, "the node's actors did not answer within "
             + timeout.toSeconds() + " s (the coordinator may be restarting after a journal failure or moving to"
-            + " another node); retry later")).addHeader(akka.http.javadsl.model.headers.RawHeader.create("Retry-After", "5")));
+            + " another node); retry later", null).addHeader(retryAfter()));
       }
       system.log().error("HTTP request failed", cause);
-      return complete(json(StatusCodes.INTERNAL_SERVER_ERROR, Map.of("error", "internal error (see the node's log)")));
+      return complete(shape.of(StatusCodes.INTERNAL_SERVER_ERROR, "internal error (see the node's log)", null));
     }).build();
+  }
+
+  private static akka.http.javadsl.model.HttpHeader retryAfter() {
+    return akka.http.javadsl.model.headers.RawHeader.create("Retry-After", "5");
   }
 
   /**
@@ -152,18 +205,18 @@ public final class HttpApi extends AllDirectives {
    * this node does not know) with a {@code WWW-Authenticate} challenge, or 403 (a known token
    * without the scope).
    */
-  private Route authorized(ApiTokens.Scope scope, java.util.function.Supplier<Route> route) {
+  private Route authorized(ApiTokens.Scope scope, ErrorShape shape, java.util.function.Supplier<Route> route) {
     return optionalHeaderValueByName("Authorization", header -> switch (tokens.check(header.orElse(null), scope)) {
       case ALLOWED -> route.get();
-      case NO_TOKEN -> complete(unauthorized("this API needs a bearer token (Authorization: Bearer TOKEN)"));
-      case WRONG_TOKEN -> complete(unauthorized("the bearer token is not one of this node's tokens"));
-      case OUT_OF_SCOPE -> complete(json(StatusCodes.FORBIDDEN, Map.of("error", "the token lacks the '"
-          + scope.name().toLowerCase(java.util.Locale.ROOT) + "' scope this request needs")));
+      case NO_TOKEN -> complete(unauthorized(shape, "this API needs a bearer token (Authorization: Bearer TOKEN)"));
+      case WRONG_TOKEN -> complete(unauthorized(shape, "the bearer token is not one of this node's tokens"));
+      case OUT_OF_SCOPE -> complete(shape.of(StatusCodes.FORBIDDEN, "the token lacks the '"
+          + scope.name().toLowerCase(java.util.Locale.ROOT) + "' scope this request needs", "insufficient_scope"));
     });
   }
 
-  private static HttpResponse unauthorized(String message) {
-    return json(StatusCodes.UNAUTHORIZED, Map.of("error", message))
+  private static HttpResponse unauthorized(ErrorShape shape, String message) {
+    return shape.of(StatusCodes.UNAUTHORIZED, message, "invalid_api_key")
         .addHeader(akka.http.javadsl.model.headers.RawHeader.create("WWW-Authenticate", "Bearer realm=\"perceval\""));
   }
 
@@ -179,44 +232,70 @@ public final class HttpApi extends AllDirectives {
       });
 
   private Route chatRoute(String body) {
-    java.util.concurrent.CompletableFuture<HttpResponse> reply;
-    try {
-      reply = java.util.concurrent.CompletableFuture.supplyAsync(() -> chat(body), blocking);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      return complete(openAiError(StatusCodes.TOO_MANY_REQUESTS, "this node is serving "
-          + tts.maxConcurrentRequests() + " chat requests (perceval.tts.max-concurrent-requests); retry later",
-          "rate_limit_error").addHeader(akka.http.javadsl.model.headers.RawHeader.create("Retry-After", "5")));
+    HttpResponse busy = OPENAI.of(StatusCodes.TOO_MANY_REQUESTS, "this node is serving "
+        + tts.maxConcurrentRequests() + " chat requests (perceval.tts.max-concurrent-requests); retry later",
+        "rate_limit_exceeded").addHeader(retryAfter());
+    if (!chats.tryAcquire()) {
+      return complete(busy);
     }
-    return completeWithFuture(reply);
+    java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
+    Runnable release = () -> {
+      if (held.getAndSet(false)) {
+        chats.release();
+      }
+    };
+    try {
+      return completeWithFuture(java.util.concurrent.CompletableFuture.supplyAsync(() -> chat(body, release), blocking));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      release.run();
+      return complete(busy);
+    }
   }
 
   private static String abbreviated(String text) {
     return text.length() > 60 ? text.substring(0, 60) + "..." : text;
   }
 
-  private HttpResponse chat(String body) {
-    TtsSession.Request request;
+  /**
+   * A chat request, on a thread of {@code blocking}: refused, answered once its session ends, or
+   * streamed as the session goes. {@code release} gives its place back when the answer is complete,
+   * which for a stream is when the stream ends, or at the latest after the chat timeout.
+   */
+  private HttpResponse chat(String body, Runnable release) {
+    boolean streaming = false;
     try {
-      request = tts.parse(body);
-    } catch (TtsApi.BadRequest e) {
-      return openAiError(StatusCodes.BAD_REQUEST, e.getMessage(), "invalid_request_error");
-    }
-    String id = TtsApi.newId();
-    try {
-      tts.session(id).<TtsSession.Status>ask(r -> new TtsSession.Start(request, r), timeout).toCompletableFuture().get();
-      TtsSession.Status s = tts.await(id);
-      if (s.state().equals("running")) {
-        return openAiError(StatusCodes.GATEWAY_TIMEOUT, "TTS request " + id + " still runs after "
-            + tts.timeout().toSeconds() + "s (perceval.tts.timeout); GET /tts/" + id + " has it when it ends", "timeout");
+      TtsApi.Chat chat = tts.parse(body);
+      String id = TtsApi.newId();
+      try {
+        tts.session(id).<TtsSession.Status>ask(r -> new TtsSession.Start(chat.request(), r), timeout)
+            .toCompletableFuture().get();
+        if (chat.options().stream()) {
+          HttpResponse events = ChatStream.response(tts, id, chat, release);
+          streaming = true;
+          // An answer whose stream never starts (its client left first) must still give its place back.
+          system.scheduler().scheduleOnce(chatTimeout(), release, system.executionContext());
+          return events;
+        }
+        TtsSession.Status s = tts.await(id);
+        if (s.state().equals("running")) {
+          return OPENAI.of(StatusCodes.GATEWAY_TIMEOUT, "TTS request " + id + " still runs after "
+              + tts.timeout().toSeconds() + "s (perceval.tts.timeout); GET /tts/" + id + " has it when it ends", null);
+        }
+        if (!s.state().equals("done")) {
+          return OPENAI.of(StatusCodes.INTERNAL_SERVER_ERROR, "TTS request " + id + " " + s.state()
+              + (s.error() != null ? ": " + s.error() : ""), null);
+        }
+        return json(StatusCodes.OK, OpenAiFormat.completion(id, chat.model(), s, tts.tokenizer(chat.request().policy())));
+      } catch (Exception e) {
+        return OPENAI.of(StatusCodes.SERVICE_UNAVAILABLE, "TTS request " + id + ": "
+            + dev.perceval.actors.WorkerGroup.describe(e), null);
       }
-      if (!s.state().equals("done")) {
-        return openAiError(StatusCodes.INTERNAL_SERVER_ERROR, "TTS request " + id + " " + s.state()
-            + (s.error() != null ? ": " + s.error() : ""), "server_error");
+    } catch (OpenAiErrors.Refusal e) {
+      return e.response();
+    } finally {
+      if (!streaming) {
+        release.run();
       }
-      return json(StatusCodes.OK, tts.completion(id, s));
-    } catch (Exception e) {
-      return openAiError(StatusCodes.SERVICE_UNAVAILABLE, "TTS request " + id + ": "
-          + dev.perceval.actors.WorkerGroup.describe(e), "server_error");
     }
   }
 
@@ -278,11 +357,6 @@ public final class HttpApi extends AllDirectives {
 
   private static String name(CampaignState.Status s) {
     return s == null ? null : s.name().toLowerCase();
-  }
-
-  /** An error in the OpenAI shape the chat-completions clients parse: {"error": {"message", "type"}}. */
-  private static HttpResponse openAiError(StatusCode code, String message, String type) {
-    return json(code, Map.of("error", Map.of("message", message, "type", type)));
   }
 
   private static HttpResponse json(StatusCode code, Object body) {

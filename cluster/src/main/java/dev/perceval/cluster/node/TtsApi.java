@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import dev.perceval.actors.ImageBytes;
 import dev.perceval.actors.TtsSession;
+import dev.perceval.cluster.node.OpenAiErrors.Refusal;
 import dev.perceval.policy.io.DataRoot;
 import dev.perceval.policy.io.ModelCheckpoint;
 import dev.perceval.policy.sampling.SamplingParams;
@@ -19,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -29,42 +29,50 @@ import java.util.concurrent.ConcurrentHashMap;
  * Test-time scaling over HTTP: an OpenAI chat-completions request (text and one {@code image_url}
  * data URL in the last user message; {@code model} names a policy checkpoint; {@code strategy},
  * {@code k}, {@code seed} and {@code verifier} as extra fields) becomes a {@link TtsSession}. Bad
- * requests are refused before any session starts, with the reason.
+ * requests are refused before any session starts, with the reason, in OpenAI's error shape: a
+ * model the node cannot serve is 404, anything else 400 ({@link ChatOptions} for the parameters
+ * beyond sampling).
  */
 final class TtsApi {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** A request the caller got wrong: answered 400 with the message. */
-  static final class BadRequest extends RuntimeException {
-    BadRequest(String message) {
-      super(message);
-    }
-  }
+  /**
+   * A checked request: the session to start, the model as the request named it (the default's
+   * configured name when it named none), which replies carry back, and how to answer.
+   */
+  record Chat(TtsSession.Request request, String model, ChatOptions options) {}
 
   private record PolicyInfo(Tokenizer tokenizer, String world, int imageSize, int maxText) {}
 
   private final ActorSystem<?> system;
   private final Config tts;
   private final DataRoot dataRoot;
+  private final PolicyCatalog catalog;
   private final Map<String, PolicyInfo> policies = new ConcurrentHashMap<>();
 
   TtsApi(ActorSystem<?> system, Config config) {
     this.system = system;
     this.tts = config.getConfig("perceval.tts");
     this.dataRoot = NodeConfig.dataRoot(config);
+    this.catalog = new PolicyCatalog(dataRoot, tts.getString("policy"));
   }
 
-  /** Parses and checks a chat-completions body; the request and its session id. */
-  TtsSession.Request parse(String body) {
+  PolicyCatalog catalog() {
+    return catalog;
+  }
+
+  /** Parses and checks a chat-completions body. */
+  Chat parse(String body) {
     JsonNode root;
     try {
       root = JSON.readTree(body);
     } catch (Exception e) {
-      throw new BadRequest("the body is not JSON: " + e.getMessage());
+      throw Refusal.invalid(null, "the body is not JSON: " + e.getMessage());
     }
     if (root == null || !root.isObject()) {
-      throw new BadRequest("the body must be a JSON object with \"messages\"");
+      throw Refusal.invalid(null, "the body must be a JSON object with \"messages\"");
     }
+    ChatOptions options = ChatOptions.of(root);
     JsonNode messages = root.path("messages");
     JsonNode user = null;
     for (JsonNode m : messages) {
@@ -73,7 +81,7 @@ final class TtsApi {
       }
     }
     if (user == null) {
-      throw new BadRequest("\"messages\" holds no user message");
+      throw Refusal.invalid("messages", "\"messages\" holds no user message");
     }
     List<String> texts = new ArrayList<>();
     byte[] image = null;
@@ -86,26 +94,29 @@ final class TtsApi {
         case "text" -> texts.add(part.path("text").asText());
         case "image_url" -> {
           if (image != null) {
-            throw new BadRequest("one image per request, got several image_url parts");
+            throw Refusal.invalid("messages", "one image per request, got several image_url parts");
           }
           image = dataUrl(part.path("image_url").path("url").asText());
         }
-        default -> throw new BadRequest("unknown content part type '" + part.path("type").asText()
+        default -> throw Refusal.invalid("messages", "unknown content part type '" + part.path("type").asText()
             + "' (text or image_url)");
       }
     }
     if (image == null) {
-      throw new BadRequest("the user message has no image_url part with a data:image/png or image/jpeg URL");
+      throw Refusal.invalid("messages",
+          "the user message has no image_url part with a data:image/png or image/jpeg URL");
     }
     String question = String.join(" ", texts).strip();
     if (question.isEmpty()) {
-      throw new BadRequest("the user message has no question text");
+      throw Refusal.invalid("messages", "the user message has no question text");
     }
-    String policy = root.has("model") ? underRoot("model", root.path("model").asText()) : tts.getString("policy");
+    String model = model(root);
+    // The configured default is the operator's choice, not a request's: it may lie outside the root.
+    String policy = model.equals(tts.getString("policy")) ? model : modelUnderRoot(model);
     PolicyInfo info = policy(policy);
     for (String w : question.split("\\s+")) {
       if (!info.tokenizer().contains(w)) {
-        throw new BadRequest("the question uses '" + w + "', which policy " + policy + " does not know");
+        throw Refusal.invalid("messages", "the question uses '" + w + "', which policy " + model + " does not know");
       }
     }
     String strategy = root.path("strategy").asText(tts.getString("strategy"));
@@ -113,32 +124,33 @@ final class TtsApi {
     try {
       chosen = Strategies.get(strategy);
     } catch (IllegalArgumentException e) {
-      throw new BadRequest(e.getMessage());
+      throw Refusal.invalid("strategy", e.getMessage());
     }
     int k = (int) integer(root, "k", tts.getInt("k"), 1, tts.getInt("max-k"));
     byte[] pixels;
     try {
       pixels = ImageBytes.encode(ImageBytes.fromEncoded(image, info.imageSize(), tts.getInt("max-image-side")));
     } catch (IllegalArgumentException e) {
-      throw new BadRequest(e.getMessage());
+      throw Refusal.invalid("messages", e.getMessage());
     }
-    // Bounded before anything is sized by them: decoding allocates rows x max_tokens.
+    // Bounded before anything is sized by them: decoding allocates rows x max_tokens. Temperature
+    // 0 is greedy decoding, as OpenAI clients mean it.
     SamplingParams params = SamplingParams.sample(
-        (float) real(root, "temperature", tts.getDouble("temperature"), tts.getDouble("max-temperature")),
-        (float) real(root, "top_p", tts.getDouble("top-p"), 1),
-        (int) integer(root, "max_tokens", Math.min(tts.getInt("max-new-tokens"), info.maxText()), 1, info.maxText()));
+        (float) real(root, "temperature", tts.getDouble("temperature"), true, tts.getDouble("max-temperature")),
+        (float) real(root, "top_p", tts.getDouble("top-p"), false, 1),
+        maxTokens(root, Math.min(tts.getInt("max-new-tokens"), info.maxText()), info.maxText()));
     long seed = integer(root, "seed", tts.getLong("seed"), Long.MIN_VALUE, Long.MAX_VALUE);
     String verifier = tts.getString("verifier");
     if (root.has("verifier")) {
       try {
         verifier = Verifiers.underRoot(root.path("verifier").asText(), dataRoot);
       } catch (IllegalArgumentException e) {
-        throw new BadRequest(e.getMessage());
+        throw Refusal.invalid("verifier", e.getMessage());
       }
     }
     if (chosen.needs().verifier()) {
       if (Verifiers.isOracle(verifier)) {
-        throw new BadRequest("the oracle verifier knows only generated tasks; " + strategy
+        throw Refusal.invalid("verifier", "the oracle verifier knows only generated tasks; " + strategy
             + " on an image needs a Perceval checkpoint as \"verifier\"");
       }
       // The header check campaign submission makes: a policy checkpoint named as the verifier is
@@ -146,31 +158,54 @@ final class TtsApi {
       try {
         Verifiers.requireReadable(verifier);
       } catch (IllegalArgumentException e) {
-        throw new BadRequest("verifier '" + verifier + "' is not a checkpoint of a Perceval verifier ("
+        throw Refusal.invalid("verifier", "verifier '" + verifier + "' is not a checkpoint of a Perceval verifier ("
             + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()) + ")");
       }
     }
-    return new TtsSession.Request(policy, verifier, info.world(), null,
-        pixels, question, strategy, k, seed, params);
+    return new Chat(new TtsSession.Request(policy, verifier, info.world(), null,
+        pixels, question, strategy, k, seed, params), model, options);
+  }
+
+  private String model(JsonNode root) {
+    JsonNode v = root.path("model");
+    if (v.isMissingNode() || v.isNull()) {
+      return tts.getString("policy");
+    }
+    if (!v.isTextual()) {
+      throw Refusal.invalid("model", "model must be a string: a policy's id as GET /v1/models lists it");
+    }
+    return v.asText();
+  }
+
+  /** max_tokens, or max_completion_tokens, OpenAI's newer name for it: both mean one bound. */
+  private static int maxTokens(JsonNode root, int absent, int max) {
+    long tokens = integer(root, "max_tokens", absent, 1, max);
+    long completion = integer(root, "max_completion_tokens", tokens, 1, max);
+    boolean both = !root.path("max_tokens").isMissingNode() && !root.path("max_tokens").isNull();
+    if (both && completion != tokens) {
+      throw Refusal.invalid("max_completion_tokens", "max_tokens (" + tokens + ") and max_completion_tokens ("
+          + completion + ") disagree; send one");
+    }
+    return (int) completion;
   }
 
   private byte[] dataUrl(String url) {
     int comma = url.indexOf(',');
     if (!url.startsWith("data:") || comma < 0 || !url.substring(0, comma).endsWith(";base64")) {
-      throw new BadRequest("image_url must be a base64 data URL (data:image/png;base64,...)");
+      throw Refusal.invalid("messages", "image_url must be a base64 data URL (data:image/png;base64,...)");
     }
     String mime = url.substring(5, comma - ";base64".length());
     if (!mime.equals("image/png") && !mime.equals("image/jpeg")) {
-      throw new BadRequest("image_url has type '" + mime + "'; send image/png or image/jpeg");
+      throw Refusal.invalid("messages", "image_url has type '" + mime + "'; send image/png or image/jpeg");
     }
     long max = tts.getBytes("max-image-bytes");
     if ((url.length() - comma - 1) * 3L / 4 > max) {
-      throw new BadRequest("the image is larger than " + max + " bytes (perceval.tts.max-image-bytes)");
+      throw Refusal.invalid("messages", "the image is larger than " + max + " bytes (perceval.tts.max-image-bytes)");
     }
     try {
       return Base64.getDecoder().decode(url.substring(comma + 1));
     } catch (IllegalArgumentException e) {
-      throw new BadRequest("image_url is not valid base64: " + e.getMessage());
+      throw Refusal.invalid("messages", "image_url is not valid base64: " + e.getMessage());
     }
   }
 
@@ -181,35 +216,35 @@ final class TtsApi {
       return absent;
     }
     if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < min || v.asLong() > max) {
-      throw new BadRequest(field + " must be an integer" + (min == Long.MIN_VALUE ? "" : " in " + min + ".." + max)
-          + ", got " + abbreviated(v));
+      throw Refusal.invalid(field, field + " must be an integer" + (min == Long.MIN_VALUE ? "" : " in " + min + ".."
+          + max) + ", got " + ChatOptions.abbreviated(v));
     }
     return v.asLong();
   }
 
-  /** A number in (0, max], or {@code absent} when the request leaves it out. */
-  private static double real(JsonNode root, String field, double absent, double max) {
+  /** A number in (0, max] ([0, max] with {@code zero}), or {@code absent} when the request leaves it out. */
+  private static double real(JsonNode root, String field, double absent, boolean zero, double max) {
     JsonNode v = root.path(field);
     if (v.isMissingNode() || v.isNull()) {
       return absent;
     }
-    if (!v.isNumber() || !(v.asDouble() > 0 && v.asDouble() <= max)) {
-      throw new BadRequest(field + " must be a number in (0, " + max + "], got " + abbreviated(v));
+    double x = v.asDouble();
+    if (!v.isNumber() || !((zero ? x >= 0 : x > 0) && x <= max)) {
+      throw Refusal.invalid(field, field + " must be a number in " + (zero ? "[" : "(") + "0, " + max + "], got "
+          + ChatOptions.abbreviated(v));
     }
-    return v.asDouble();
+    return x;
   }
 
-  private static String abbreviated(JsonNode v) {
-    String text = v.toString();
-    return text.length() > 40 ? text.substring(0, 40) + "..." : text;
-  }
-
-  /** A path a request names, under the node's data root: no request reads files elsewhere. */
-  private String underRoot(String field, String path) {
+  /**
+   * The policy a request's model names under the node's data root: no request reads files
+   * elsewhere, and one outside it is not found, in the same words whether or not it exists.
+   */
+  private String modelUnderRoot(String model) {
     try {
-      return dataRoot.resolve(field, path);
+      return dataRoot.resolve("model", model);
     } catch (IllegalArgumentException e) {
-      throw new BadRequest(e.getMessage());
+      throw Refusal.modelNotFound(e.getMessage());
     }
   }
 
@@ -219,71 +254,13 @@ final class TtsApi {
         ModelCheckpoint.Header h = ModelCheckpoint.header(Path.of(p), "policy");
         return new PolicyInfo(h.tokenizer(), h.world(), h.imageSize(), h.shape().maxText());
       } catch (RuntimeException e) {
-        throw new BadRequest("model '" + p + "' is not a policy checkpoint: " + e.getMessage());
+        throw Refusal.modelNotFound("model '" + p + "' is not a policy checkpoint: " + e.getMessage());
       }
     });
   }
 
-  /** The OpenAI chat-completion reply, with the rounds and budget in a {@code perceval} field. */
-  Map<String, Object> completion(String id, TtsSession.Status s) {
-    Tokenizer tok = policy(s.request().policy()).tokenizer();
-    var result = s.result();
-    Map<String, Object> message = new LinkedHashMap<>();
-    message.put("role", "assistant");
-    message.put("content", tok.decode(result.finalRound().response()));
-    Map<String, Object> choice = new LinkedHashMap<>();
-    choice.put("index", 0);
-    choice.put("message", message);
-    choice.put("finish_reason", "stop");
-    int prompt = tok.prompt(s.request().question() == null ? "" : s.request().question()).length;
-    long completion = result.finalRound().response().length;
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("id", id);
-    out.put("object", "chat.completion");
-    out.put("created", System.currentTimeMillis() / 1000);
-    out.put("model", s.request().policy());
-    out.put("choices", List.of(choice));
-    out.put("usage", Map.of("prompt_tokens", prompt, "completion_tokens", completion, "total_tokens", prompt + completion));
-    out.put("perceval", view(id, s));
-    return out;
-  }
-
-  /** A session as JSON: request (without the image), state, answer, rounds and budget. */
-  Map<String, Object> view(String id, TtsSession.Status s) {
-    Map<String, Object> v = new LinkedHashMap<>();
-    v.put("id", id);
-    v.put("state", s.state());
-    if (s.request() != null) {
-      v.put("strategy", s.request().strategy());
-      v.put("k", s.request().k());
-      v.put("question", s.request().question());
-    }
-    v.put("calls", s.calls());
-    if (s.error() != null) {
-      v.put("error", s.error());
-    }
-    if (s.result() != null) {
-      Tokenizer tok = policy(s.request().policy()).tokenizer();
-      v.put("answer", s.result().answer());
-      List<Map<String, Object>> rounds = new ArrayList<>();
-      for (var r : s.result().rounds()) {
-        Map<String, Object> round = new LinkedHashMap<>();
-        round.put("response", tok.decode(r.response()));
-        round.put("kept_tokens", r.kept());
-        round.put("flagged", r.flagged().stream().map(f -> Map.of("claim", f.text(), "start", f.tokenStart(),
-            "end", f.tokenEnd(), "probability", f.probability())).toList());
-        round.put("cut_at", r.cutAt());
-        if (r.reflection() != null) {
-          round.put("reflection", r.reflection());
-        }
-        rounds.add(round);
-      }
-      v.put("rounds", rounds);
-      v.put("chosen", s.result().chosen());
-      v.put("budget", Map.of("generated_tokens", s.result().budget().generatedTokens(),
-          "policy_calls", s.result().budget().policyCalls(), "prm_calls", s.result().budget().prmCalls()));
-    }
-    return v;
+  Tokenizer tokenizer(String policy) {
+    return policy(policy).tokenizer();
   }
 
   EntityRef<TtsSession.Command> session(String id) {

@@ -62,7 +62,8 @@ class ApiAuthTest {
   @Test
   void everyRouteButHealthzNeedsATokenOfItsScope() throws Exception {
     String[][] routes = {{"GET", "/campaigns/c0001-x", "read"}, {"GET", "/metrics", "read"},
-        {"GET", "/tts/tts-x", "read"}, {"POST", "/v1/chat/completions", "read"}, {"POST", "/campaigns", "submit"},
+        {"GET", "/tts/tts-x", "read"}, {"POST", "/v1/chat/completions", "read"}, {"GET", "/v1/models", "read"},
+        {"POST", "/campaigns", "submit"},
         {"POST", "/campaigns/c0001-x/pause", "submit"}, {"POST", "/campaigns/c0001-x/cancel", "submit"}};
     for (String[] r : routes) {
       for (String wrong : new String[] {null, "Bearer " + READER + "x", "Basic " + READER, "Bearer ", READER}) {
@@ -70,6 +71,15 @@ class ApiAuthTest {
         assertEquals(401, a.statusCode(), r[1] + " with " + wrong + ": " + a.body());
         assertTrue(a.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"), r[1]);
         assertFalse(a.body().contains(READER) || a.body().contains(SUBMITTER), a.body());
+        com.fasterxml.jackson.databind.JsonNode error = new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(a.body()).path("error");
+        if (r[1].startsWith("/v1/")) {
+          // What OpenAI clients raise as an AuthenticationError.
+          assertEquals("invalid_api_key", error.path("code").asText(), a.body());
+          assertTrue(error.path("message").asText().contains("bearer token"), a.body());
+        } else {
+          assertTrue(error.isTextual(), a.body());
+        }
       }
       HttpResponse<String> reader = send(r[0], r[1], "Bearer " + READER, "{}");
       HttpResponse<String> submitter = send(r[0], r[1], "bearer " + SUBMITTER, "{}");

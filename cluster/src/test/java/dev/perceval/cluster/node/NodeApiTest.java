@@ -250,11 +250,6 @@ class NodeApiTest {
         {chat(policy.toString(), question, image, "\"k\": 65, "), "k must be an integer in 1..64"},
         {chat(policy.toString(), question, "data:image/png;base64,aGVsbG8=", ""), "not a PNG or JPEG"},
         {chat(policy.toString(), question, image, "\"strategy\": \"beam\", "), "unknown TTS strategy 'beam'"},
-        {chat(root().resolve("nothing").toString(), question, image, ""), "is not a policy checkpoint"},
-        {chat("nothing", question, image, ""), "is not a policy checkpoint"},
-        {chat(dir.resolve("data").toString(), question, image, ""), "model: '" + dir.resolve("data")
-            + "' is not under this node's data root"},
-        {chat("../data", question, image, ""), "model: '../data' is not under this node's data root"},
         {chat(policy.toString(), question, image, "\"verifier\": \"/etc\", "), "verifier: '/etc' is not under"},
         {chat(policy.toString(), question, image, "\"verifier\": \"oracle\", "), "knows only generated tasks"},
         {chat(policy.toString(), question, image, "\"verifier\": \"no/prm\", "), "is not a checkpoint"},
@@ -263,7 +258,8 @@ class NodeApiTest {
         {chat(policy.toString(), question, image, "\"max_tokens\": 2000000000, "), "max_tokens must be an integer in 1.."},
         {chat(policy.toString(), question, image, "\"max_tokens\": 1e40, "), "max_tokens must be an integer"},
         {chat(policy.toString(), question, image, "\"temperature\": \"hot\", "), "temperature must be a number"},
-        {chat(policy.toString(), question, image, "\"temperature\": 1e9, "), "temperature must be a number in (0, 10"},
+        {chat(policy.toString(), question, image, "\"temperature\": 1e9, "), "temperature must be a number in [0, 10"},
+        {chat(policy.toString(), question, image, "\"temperature\": -0.5, "), "temperature must be a number in [0, 10"},
         {chat(policy.toString(), question, image, "\"top_p\": 2, "), "top_p must be a number in (0, 1"},
         {chat(policy.toString(), question, image, "\"seed\": 1.5, "), "seed must be an integer"},
         {chat(policy.toString(), question, image, "\"k\": \"3\", "), "k must be an integer in 1..64"},
@@ -275,6 +271,20 @@ class NodeApiTest {
       HttpResponse<String> r = send("POST", url, b[0]);
       assertEquals(400, r.statusCode(), r.body());
       assertTrue(r.body().contains(b[1]), b[1] + " in " + r.body());
+    }
+    // A model the node cannot serve is not found, in the same words whether or not the path exists.
+    String[][] notFound = {
+        {root().resolve("nothing").toString(), "is not a policy checkpoint"},
+        {"nothing", "is not a policy checkpoint"},
+        {dir.resolve("data").toString(), "model: '" + dir.resolve("data") + "' is not under this node's data root"},
+        {"../data", "model: '../data' is not under this node's data root"}};
+    for (String[] m : notFound) {
+      HttpResponse<String> r = send("POST", url, chat(m[0], question, image, ""));
+      assertEquals(404, r.statusCode(), r.body());
+      com.fasterxml.jackson.databind.JsonNode error = new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(r.body()).path("error");
+      assertEquals("model_not_found", error.path("code").asText(), r.body());
+      assertTrue(error.path("message").asText().contains(m[1]), m[1] + " in " + r.body());
     }
     // The node still answers after every refusal.
     assertEquals(404, send("GET", base + "/tts/tts-nope", null).statusCode());
