@@ -47,6 +47,8 @@ class OpenAiApiTest {
     copy(policy, root.resolve("runs/a/policy"));
     copy(policy, root.resolve("runs/b/c/d/too-deep"));
     copy(policy, root.resolve(".hidden/policy"));
+    // Its header reads, its weights do not: sessions on it fail once the sampler loads it.
+    Files.write(copy(policy, root.resolve("broken")).resolve("model.safetensors"), new byte[64]);
     byDefault = copy(policy, dir.resolve("outside/default-policy"));
     Files.createSymbolicLink(root.resolve("linked"), dir.resolve("outside"));
     node = Node.start(NodeConfig.withDataRoot(NodeConfig.load(new NodeConfig.Options(null, null, 0, null,
@@ -118,7 +120,7 @@ class OpenAiApiTest {
       assertEquals("perceval", m.path("owned_by").asText(), m.toString());
       assertTrue(m.path("created").asLong() > 1_600_000_000L, m.toString());
     }
-    assertEquals(List.of(byDefault.toString(), "runs/a/policy", "tts-policy"), ids,
+    assertEquals(List.of(byDefault.toString(), "broken", "runs/a/policy", "tts-policy"), ids,
         "the default first, then what lies under the root by name, neither too deep, hidden nor linked");
 
     HttpResponse<String> one = send("GET", "/v1/models/runs/a/policy", null);
@@ -253,5 +255,17 @@ class OpenAiApiTest {
     assertEquals(200, after.statusCode(), after.body());
     // A refusal is an error answer, not a stream.
     error(send("POST", "/v1/chat/completions", chat("no-such-model", "\"stream\": true, ")), 404);
+  }
+
+  @Test
+  void aSessionThatFailsEndsItsStreamWithAnErrorEventAndThePlainRequestWithA500() throws Exception {
+    List<String> data = events(send("POST", "/v1/chat/completions", chat("broken", "\"k\": 1, \"stream\": true, ")));
+    assertEquals("[DONE]", data.get(data.size() - 1));
+    JsonNode last = JSON.readTree(data.get(data.size() - 2));
+    assertEquals(Set.of("error"), fields(last), last.toString());
+    assertEquals("server_error", last.path("error").path("type").asText(), last.toString());
+    assertTrue(last.path("error").path("message").asText().contains("failed"), last.toString());
+    JsonNode plain = error(send("POST", "/v1/chat/completions", chat("broken", "\"k\": 1, ")), 500);
+    assertTrue(plain.path("message").asText().contains("failed"), plain.toString());
   }
 }
