@@ -74,7 +74,8 @@ public final class Node {
     ApiTokens tokens = roles.contains("coordinator") ? ApiTokens.from(config) : ApiTokens.open();
     ActorSystem<Void> system;
     try {
-      system = ActorSystem.create(guardian(roles, devices, cacheDir), NodeConfig.SYSTEM_NAME, config);
+      system = ActorSystem.create(guardian(roles, devices, cacheDir), NodeConfig.SYSTEM_NAME,
+          deviceDispatchers(config, devices));
     } catch (RuntimeException e) {
       throw new IllegalStateException("the node did not start: " + e.getMessage(), e);
     }
@@ -109,22 +110,39 @@ public final class Node {
 
   private static Behavior<Void> guardian(List<String> roles, List<Device> devices, Path cacheDir) {
     return Behaviors.setup(ctx -> {
-      DispatcherSelector models = DispatcherSelector.fromConfig("perceval.actors.model-dispatcher");
       for (Device d : devices) {
         ModelSource source = new ModelSource(d, cacheDir);
-        String name = d.toString().replaceAll("[^A-Za-z0-9]", "");
+        DispatcherSelector thread = DispatcherSelector.fromConfig(dispatcherOf(d));
         if (roles.contains("sampler")) {
-          ctx.spawn(SamplerActor.create(source, d.toString()), "sampler-" + name, models);
+          ctx.spawn(SamplerActor.create(source, d.toString()), "sampler-" + deviceName(d), thread);
         }
         if (roles.contains("verifier")) {
-          ctx.spawn(VerifierActor.create(source, d.toString()), "verifier-" + name, models);
+          ctx.spawn(VerifierActor.create(source, d.toString()), "verifier-" + deviceName(d), thread);
         }
       }
       if (roles.contains("learner")) {
-        ctx.spawn(LearnerActor.create(new ModelSource(devices.get(0), cacheDir)), "learner", models);
+        ctx.spawn(LearnerActor.create(new ModelSource(devices.get(0), cacheDir)), "learner",
+            DispatcherSelector.fromConfig(dispatcherOf(devices.get(0))));
       }
       return Behaviors.empty();
     });
+  }
+
+  private static String deviceName(Device d) {
+    return d.toString().replaceAll("[^A-Za-z0-9]", "");
+  }
+
+  private static String dispatcherOf(Device d) {
+    return "perceval.actors.device-dispatchers." + deviceName(d);
+  }
+
+  /** The config with one copy of the model dispatcher (a single thread) per device. */
+  private static Config deviceDispatchers(Config config, List<Device> devices) {
+    Config out = config;
+    for (Device d : devices) {
+      out = out.withValue(dispatcherOf(d), config.getValue("perceval.actors.model-dispatcher"));
+    }
+    return out;
   }
 
   /** Starts the singleton on coordinator nodes; every node gets a proxy to it. */
