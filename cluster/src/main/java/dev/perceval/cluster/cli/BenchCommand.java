@@ -32,6 +32,9 @@ final class BenchCommand extends GroupCommand {
     @Option(names = "--vocab", defaultValue = "120", description = "Vocabulary size of the bench model.")
     int vocab;
 
+    @Option(names = "--gemm", defaultValue = "1024", description = "Side of the square matmul the peak is measured on.")
+    int gemm;
+
     @Override
     public Integer call() {
       Context ctx = new Context(common.settings(new HashMap<>()));
@@ -42,10 +45,13 @@ final class BenchCommand extends GroupCommand {
                 + " %d image + %d prompt tokens, %s, %d thread(s)%n", bench.model().parameterCount() / 1e6,
             shape.dModel(), shape.layers(), batch, newTokens, shape.imageTokens(), SamplingThroughput.PROMPT_TOKENS,
             ctx.device, s.effectiveThreads());
-        SamplingThroughput.Result r = bench.measure(repeats);
-        System.out.printf(Locale.ROOT, "  with KV cache    %10.0f tokens/s%n", r.cachedTokensPerSecond());
+        SamplingThroughput.Result r = bench.measure(repeats, gemm);
+        System.out.printf(Locale.ROOT, "  with KV cache    %10.0f tokens/s (%.1f GFLOP/s)%n", r.cachedTokensPerSecond(),
+            r.decodeFlops() / 1e9);
         System.out.printf(Locale.ROOT, "  without KV cache %10.0f tokens/s%n", r.fullTokensPerSecond());
-        System.out.printf(Locale.ROOT, "  ratio cache/no-cache: %.1fx%n", r.ratio());
+        System.out.printf(Locale.ROOT, "  GEMM %d x %d   %10.1f GFLOP/s%n", r.gemm(), r.gemm(), r.gemmPeak() / 1e9);
+        System.out.printf(Locale.ROOT, "  ratio cache/no-cache: %.1fx; cached decode / GEMM peak: %.3f%n", r.ratio(),
+            r.shareOfPeak());
       }
       return 0;
     }

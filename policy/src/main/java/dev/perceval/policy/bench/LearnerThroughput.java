@@ -123,22 +123,7 @@ public final class LearnerThroughput implements AutoCloseable {
   public Result measure(int repeats, int gemm) {
     long[] step = {0};
     long best = Timing.best(repeats, () -> learner.train(step[0]++, samples));
-    return new Result(best / 1e9, flopsPerStep, gemmPeak(gemm, Math.max(3, repeats)), gemm);
-  }
-
-  private double gemmPeak(int gemm, int repeats) {
-    Torch.noGrad();
-    try (NDManager m = policy.newSubManager()) {
-      NDArray a = m.randomUniform(-1, 1, new Shape(gemm, gemm));
-      NDArray b = m.randomUniform(-1, 1, new Shape(gemm, gemm));
-      long best = Timing.best(repeats, () -> {
-        try (NDArray c = a.matMul(b)) {
-          // Reading one element waits for the product on devices that compute asynchronously.
-          c.getFloat(0, 0);
-        }
-      });
-      return Timing.perSecond(2.0 * gemm * gemm * gemm, best);
-    }
+    return new Result(best / 1e9, flopsPerStep, Timing.gemmPeak(policy, gemm, Math.max(3, repeats)), gemm);
   }
 
   /**

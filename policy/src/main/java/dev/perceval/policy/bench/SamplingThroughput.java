@@ -23,10 +23,18 @@ public final class SamplingThroughput implements AutoCloseable {
   private final int[][] prompts;
   private final long[] seeds;
 
-  /** Tokens per second of both modes, and their ratio. */
-  public record Result(double cachedTokensPerSecond, double fullTokensPerSecond) {
+  /**
+   * Tokens per second of both modes and their ratio, and the cached mode's model FLOP/s against a
+   * GEMM peak measured in the same run.
+   */
+  public record Result(double cachedTokensPerSecond, double fullTokensPerSecond, double decodeFlops, double gemmPeak,
+      int gemm) {
     public double ratio() {
       return cachedTokensPerSecond / fullTokensPerSecond;
+    }
+
+    public double shareOfPeak() {
+      return decodeFlops / gemmPeak;
     }
   }
 
@@ -56,13 +64,31 @@ public final class SamplingThroughput implements AutoCloseable {
     return model;
   }
 
-  /** Each mode timed by {@link Timing#best} over {@code repeats} runs. */
-  public Result measure(int repeats) {
+  /** Each mode timed by {@link Timing#best} over {@code repeats} runs, then a {@code gemm}-sized GEMM. */
+  public Result measure(int repeats, int gemm) {
     // A stop id of -1 never matches: every row decodes the full length in both modes.
     SamplingParams p = SamplingParams.sample(1f, 1f, newTokens);
     double cached = tokensPerSecond(p, repeats);
     double full = tokensPerSecond(p.withCache(false), repeats);
-    return new Result(cached, full);
+    double flopsPerToken = cachedFlops() / ((double) batch * newTokens);
+    return new Result(cached, full, cached * flopsPerToken, Timing.gemmPeak(model, gemm, Math.max(3, repeats)), gemm);
+  }
+
+  /**
+   * Model FLOPs of one cached decode of the batch: the prefill's forward, then per new token its
+   * embedding, every layer's projections and MLP, attention over the keys cached so far, and the head.
+   */
+  double cachedFlops() {
+    VlmConfig c = model.config();
+    long d = c.dModel();
+    long prefix = c.imageTokens() + PROMPT_TOKENS;
+    double f = LearnerThroughput.forwardFlops(c, prefix);
+    for (int t = 1; t < newTokens; t++) {
+      long keys = prefix + t;
+      f += 2.0 * (c.vocab() + c.maxText()) * d + 2.0 * d * c.outputs()
+          + c.layers() * (2.0 * d * 3 * d + 2.0 * d * d + 2.0 * d * 8 * d + 4.0 * keys * d);
+    }
+    return f * batch;
   }
 
   private double tokensPerSecond(SamplingParams p, int repeats) {

@@ -1,5 +1,10 @@
 package dev.perceval.policy.bench;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.perceval.policy.model.TinyVlm;
+import dev.perceval.policy.model.Torch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +35,22 @@ public final class Timing {
       best = Math.min(best, clock.getAsLong() - t0);
     }
     return best;
+  }
+
+  /** FLOP/s of a {@code gemm x gemm} float32 matmul on {@code model}'s device: the peak a bench's FLOP/s is set against. */
+  public static double gemmPeak(TinyVlm model, int gemm, int repeats) {
+    Torch.noGrad();
+    try (NDManager m = model.newSubManager()) {
+      NDArray a = m.randomUniform(-1, 1, new Shape(gemm, gemm));
+      NDArray b = m.randomUniform(-1, 1, new Shape(gemm, gemm));
+      long best = best(repeats, () -> {
+        try (NDArray c = a.matMul(b)) {
+          // Reading one element waits for the product on devices that compute asynchronously.
+          c.getFloat(0, 0);
+        }
+      });
+      return perSecond(2.0 * gemm * gemm * gemm, best);
+    }
   }
 
   /** {@code units} of work per second when one pass of them took {@code nanos}. */
