@@ -29,13 +29,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * The campaign API on a coordinator node: {@code POST /campaigns} (a HOCON or JSON spec),
  * {@code GET /campaigns/{id}}, {@code POST /campaigns/{id}/pause|resume|cancel} and
- * {@code GET /metrics} (Prometheus text). Errors are JSON {@code {"error": "..."}} with 400 for a
+ * {@code GET /metrics} (Prometheus text), and the web console ({@link ConsoleRoutes}). Errors are JSON {@code {"error": "..."}} with 400 for a
  * bad spec, 404 for an unknown id and 409 for an action that does not apply. The OpenAI-compatible
  * routes, {@code POST /v1/chat/completions} ({@link TtsApi}, streamed by {@link ChatStream}) and
  * {@code GET /v1/models} ({@link PolicyCatalog}), answer every error in OpenAI's shape
  * ({@link OpenAiErrors}). With tokens ({@link ApiTokens}) every route but {@code /healthz} needs a
- * bearer token of its scope: read for status, metrics, models and TTS, submit for campaigns and
- * their control.
+ * bearer token of its scope: read for status, history, metrics, models and TTS, submit for campaigns
+ * and their control. The console's static pages hold no data and need none.
  */
 public final class HttpApi extends AllDirectives {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,6 +47,7 @@ public final class HttpApi extends AllDirectives {
   private final Metrics metrics;
   private final TtsApi tts;
   private final ApiTokens tokens;
+  private final ConsoleRoutes console;
   /**
    * Chat requests served at once, streamed or not; more are answered 429. One that does not stream
    * holds a thread of {@code blocking} while its session runs, so there are as many threads.
@@ -62,6 +63,7 @@ public final class HttpApi extends AllDirectives {
     this.coordinator = coordinator;
     this.tts = new TtsApi(system, config);
     this.metrics = new Metrics(system, coordinator);
+    this.console = new ConsoleRoutes(system, coordinator, NodeConfig.dataRoot(config), timeout);
     int threads = tts.maxConcurrentRequests();
     this.chats = new Semaphore(threads);
     this.blocking = new java.util.concurrent.ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
@@ -115,13 +117,18 @@ public final class HttpApi extends AllDirectives {
   Route routes() {
     return handleExceptions(errors(PLAIN), () -> handleRejections(JSON_REJECTIONS, () -> concat(
         pathPrefix("campaigns", () -> concat(
-            pathEndOrSingleSlash(() -> post(() -> authorized(ApiTokens.Scope.SUBMIT, PLAIN, () -> entity(
-                akka.http.javadsl.unmarshalling.Unmarshaller.entityToString(), this::submit)))),
+            pathEndOrSingleSlash(() -> concat(
+                post(() -> authorized(ApiTokens.Scope.SUBMIT, PLAIN, () -> entity(
+                    akka.http.javadsl.unmarshalling.Unmarshaller.entityToString(), this::submit))),
+                get(() -> authorized(ApiTokens.Scope.READ, PLAIN, () -> completeWithFuture(console.list()))))),
             pathPrefix(PathMatchers.segment(), id -> concat(
                 pathEnd(() -> get(() -> authorized(ApiTokens.Scope.READ, PLAIN, () -> completeWithFuture(status(id))))),
+                path("history", () -> get(() -> authorized(ApiTokens.Scope.READ, PLAIN,
+                    () -> parameterOptional("rows", rows -> completeWithFuture(console.history(id, rows)))))),
                 path(PathMatchers.segment(), action -> post(() -> authorized(ApiTokens.Scope.SUBMIT, PLAIN,
                     () -> completeWithFuture(control(id, action))))))))),
         pathPrefix("v1", this::openAiRoutes),
+        pathPrefix("console", console::pages),
         pathPrefix("tts", () -> path(PathMatchers.segment(), id -> get(() -> authorized(ApiTokens.Scope.READ, PLAIN,
             () -> !TtsApi.isId(id) ? complete(json(StatusCodes.NOT_FOUND, Map.of("error", "no TTS request '"
                 + abbreviated(id) + "'")))
@@ -359,7 +366,7 @@ public final class HttpApi extends AllDirectives {
     return s == null ? null : s.name().toLowerCase();
   }
 
-  private static HttpResponse json(StatusCode code, Object body) {
+  static HttpResponse json(StatusCode code, Object body) {
     try {
       return HttpResponse.create().withStatus(code)
           .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, JSON.writeValueAsString(body)));

@@ -97,14 +97,50 @@ final class OpenAiFormat {
         "prm_calls", result.budget().prmCalls());
   }
 
+  /**
+   * Where token {@code index} of {@code response} starts (or, with {@code start} false, where the
+   * token before it ends) in {@code text}, its decoding; -1 where {@code text} does not begin with
+   * the decoding of the tokens before it. Token spans are what the verifier works in; character
+   * offsets let a client mark a span in the text without the tokenizer.
+   */
+  static int charOffset(int[] response, int index, String text, Tokenizer tok, boolean start) {
+    if (index < 0 || index > response.length) {
+      return -1;
+    }
+    String before = tok.decode(java.util.Arrays.copyOf(response, index));
+    if (!text.startsWith(before)) {
+      return -1;
+    }
+    int at = before.length();
+    // Decoded tokens are joined by a space, which belongs to neither of them.
+    return start && at > 0 && at < text.length() && text.charAt(at) == ' ' ? at + 1 : at;
+  }
+
   /** One round: its response, what it kept, what the verifier flagged and where the next round cut it. */
   static Map<String, Object> round(Round r, Tokenizer tok) {
     Map<String, Object> round = new LinkedHashMap<>();
-    round.put("response", tok.decode(r.response()));
+    String text = tok.decode(r.response());
+    round.put("response", text);
     round.put("kept_tokens", r.kept());
-    round.put("flagged", r.flagged().stream().map(f -> Map.of("claim", f.text(), "start", f.tokenStart(),
-        "end", f.tokenEnd(), "probability", f.probability())).toList());
+    round.put("flagged", r.flagged().stream().map(f -> {
+      Map<String, Object> claim = new LinkedHashMap<>();
+      claim.put("claim", f.text());
+      claim.put("start", f.tokenStart());
+      claim.put("end", f.tokenEnd());
+      claim.put("probability", f.probability());
+      int from = charOffset(r.response(), f.tokenStart(), text, tok, true);
+      int to = charOffset(r.response(), f.tokenEnd(), text, tok, false);
+      if (from >= 0 && to > from) {
+        claim.put("char_start", from);
+        claim.put("char_end", to);
+      }
+      return claim;
+    }).toList());
     round.put("cut_at", r.cutAt());
+    int cut = r.cutAt() < 0 ? -1 : charOffset(r.response(), r.cutAt(), text, tok, true);
+    if (cut >= 0) {
+      round.put("cut_char", cut);
+    }
     if (r.reflection() != null) {
       round.put("reflection", r.reflection());
     }

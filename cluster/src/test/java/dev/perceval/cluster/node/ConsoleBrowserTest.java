@@ -1,0 +1,181 @@
+package dev.perceval.cluster.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigValueFactory;
+import dev.perceval.cluster.ClusterFixtures;
+import dev.perceval.policy.io.ModelCheckpoint;
+import dev.perceval.policy.model.TinyVlm;
+import dev.perceval.policy.model.VlmConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The web console in a real headless Chromium (Debian's, installed by {@code .ci/chromium-up}),
+ * driven by {@link HeadlessChromium}: a finished campaign's page draws its curves and shows the
+ * node's answer to a control, the index lists the campaign, and the TTS page streams a truncation
+ * run whose rounds show their flagged spans and cut. Each page's screenshot goes to {@code docs/}.
+ */
+class ConsoleBrowserTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final HttpClient HTTP = HttpClient.newHttpClient();
+  @TempDir static Path dir;
+
+  @Test
+  void theCampaignPageDrawsCurvesAndTheTtsPageMarksFlaggedSpans() throws Exception {
+    Path repo = repositoryRoot();
+    Path chromium = chromium(repo);
+    Path root = dir.resolve("root");
+    Path policy = ClusterFixtures.tinyPolicy(root.resolve("policy"));
+    Path verifier = flagEverythingVerifier(policy, root.resolve("prm"));
+    Node node = Node.start(NodeConfig.withDataRoot(NodeConfig.load(new NodeConfig.Options(null, null, 0, null,
+            dir.resolve("data"), 0, null)), root)
+        .withValue("perceval.node.management", ConfigValueFactory.fromAnyRef(false))
+        .withValue("perceval.tts.policy", ConfigValueFactory.fromAnyRef(policy.toString()))
+        .withValue("perceval.tts.verifier", ConfigValueFactory.fromAnyRef(verifier.toString())),
+        dir.resolve("cache"));
+    try {
+      String base = "http://127.0.0.1:" + node.httpPort();
+      String spec = ClusterFixtures.tinySpec("console", policy, 3, "eval-n = 4, eval-every = 1, checkpoint-every = 0");
+      String id = JSON.readTree(send(base, "POST", "/campaigns", spec).body()).path("id").asText();
+      JsonNode status = awaitEnd(base, id);
+      assertEquals("completed", status.path("status").asText(), status.toString());
+
+      JsonNode history = JSON.readTree(send(base, "GET", "/campaigns/" + id + "/history", null).body());
+      assertEquals(3, history.path("steps").path("step").size(), history.toString());
+      assertEquals(3, history.path("steps").path("reward/mean").size(), history.toString());
+      assertTrue(history.path("evals").path("eval/accuracy").size() > 0, history.toString());
+      JsonNode list = JSON.readTree(send(base, "GET", "/campaigns", null).body());
+      assertEquals(id, list.path("campaigns").path(0).path("id").asText(), list.toString());
+
+      String campaignPage = base + "/console/campaign.html?id=" + URLEncoder.encode(id, StandardCharsets.UTF_8);
+      Path docs = Files.createDirectories(repo.resolve("docs"));
+      try (HeadlessChromium browser = HeadlessChromium.open(chromium, dir.resolve("profile-campaign"), campaignPage)) {
+        assertTrue(browser.await("document.getElementById('chart-step-time').dataset.points === '3'"
+            + " && document.querySelectorAll('.chart canvas').length === 4", Duration.ofSeconds(30)),
+            "the curves are drawn:\n" + browser.dom());
+        String dom = browser.dom();
+        for (String chart : new String[] {"chart-reward", "chart-flagged", "chart-step-time"}) {
+          assertEquals(3, points(dom, chart), chart + " has the campaign's three steps:\n" + dom);
+        }
+        assertTrue(points(dom, "chart-accuracy") > 0, "held-out accuracy has points:\n" + dom);
+        assertTrue(dom.contains("u-legend"), "uPlot drew the curves:\n" + dom);
+        assertEquals("completed", browser.evaluate("document.getElementById('status').textContent"));
+        browser.screenshot(docs.resolve("console-campaign.png"));
+        browser.evaluate("document.querySelector('[data-action=pause]').click()");
+        assertTrue(browser.await("document.getElementById('control-reply').textContent.includes('cannot pause')",
+            Duration.ofSeconds(10)), "the node's refusal to pause a finished campaign is shown:\n" + browser.dom());
+      }
+      try (HeadlessChromium browser = HeadlessChromium.open(chromium, dir.resolve("profile-index"),
+          base + "/console/")) {
+        assertTrue(browser.await("document.querySelector('tr[data-id=\"" + id + "\"]')", Duration.ofSeconds(30)),
+            "the index lists the campaign:\n" + browser.dom());
+      }
+
+      String question = dev.perceval.policy.world.Worlds.create("shapes",
+          dev.perceval.policy.world.WorldConfig.defaults().withImageSize(16))
+          .task(dev.perceval.policy.world.Split.HELDOUT, 7, 1).question();
+      String ttsPage = base + "/console/tts.html?sample&strategy=truncate&k=3&question="
+          + URLEncoder.encode(question, StandardCharsets.UTF_8).replace("+", "%20");
+      try (HeadlessChromium browser = HeadlessChromium.open(chromium, dir.resolve("profile-tts"), ttsPage)) {
+        assertTrue(browser.await("document.body.dataset.done === 'true' || !document.getElementById('notice').hidden",
+            Duration.ofSeconds(120)), "the stream ends:\n" + browser.dom());
+        String dom = browser.dom();
+        assertTrue(dom.contains("data-done=\"true\""), "the stream ran to its answer:\n" + dom);
+        assertTrue(dom.contains("data-round=\"0\""), "a round is shown:\n" + dom);
+        Matcher mark = Pattern.compile("<mark class=\"flagged\"[^>]*>([^<]+)</mark>").matcher(dom);
+        assertTrue(mark.find(), "a flagged span is highlighted:\n" + dom);
+        assertTrue(dom.contains("class=\"cut\""), "the cut point is marked:\n" + dom);
+        browser.screenshot(docs.resolve("console-tts.png"));
+      }
+
+      HttpResponse<String> page = send(base, "GET", "/console/", null);
+      assertEquals(200, page.statusCode());
+      assertTrue(page.headers().firstValue("Content-Security-Policy").orElse("").contains("default-src 'self'"));
+      assertEquals(404, send(base, "GET", "/console/..%2F..%2Fapplication.conf", null).statusCode());
+      assertEquals(400, send(base, "GET", "/campaigns/" + id + "/history?rows=999999999999", null).statusCode());
+      assertEquals(404, send(base, "GET", "/campaigns/nope/history", null).statusCode());
+    } finally {
+      node.stop();
+    }
+  }
+
+  /**
+   * An untrained verifier whose threshold is 0: it flags every claim, so a truncation run has
+   * flagged spans and cuts whatever the tiny policy writes.
+   */
+  static Path flagEverythingVerifier(Path policy, Path out) {
+    ModelCheckpoint.Header h = ModelCheckpoint.header(policy, "policy");
+    VlmConfig p = h.shape();
+    try (TinyVlm m = new TinyVlm(new VlmConfig(p.imageSize(), p.patch(), p.stemChannels(), p.dModel(), p.layers(),
+        p.heads(), h.tokenizer().size(), p.maxText(), VlmConfig.Mode.VERIFIER), Device.cpu(), 3)) {
+      ModelCheckpoint.save(out, "verifier", m, h.tokenizer(), null, 0, Map.of(), Map.of("world", h.world(),
+          "threshold", "0.0"));
+    }
+    return out;
+  }
+
+  static int points(String dom, String chart) {
+    Matcher m = Pattern.compile("id=\"" + chart + "\"[^>]*data-points=\"(\\d+)\"").matcher(dom);
+    return m.find() ? Integer.parseInt(m.group(1)) : -1;
+  }
+
+  static Path repositoryRoot() {
+    Path p = Path.of("").toAbsolutePath();
+    while (p != null && !Files.isDirectory(p.resolve(".ci"))) {
+      p = p.getParent();
+    }
+    if (p == null) {
+      throw new IllegalStateException("no .ci directory above " + Path.of("").toAbsolutePath());
+    }
+    return p;
+  }
+
+  /** Chromium, installed by the project's own script when it is missing. */
+  static Path chromium(Path repo) throws Exception {
+    Path chromium = Path.of("/usr/bin/chromium");
+    if (!Files.isExecutable(chromium)) {
+      Process p = new ProcessBuilder(repo.resolve(".ci/chromium-up").toString()).inheritIO().start();
+      assertTrue(p.waitFor(600, TimeUnit.SECONDS) && p.exitValue() == 0, ".ci/chromium-up could not install"
+          + " Chromium: install it (apt-get install chromium) so that /usr/bin/chromium exists");
+    }
+    return chromium;
+  }
+
+  static HttpResponse<String> send(String base, String method, String path, String body)
+      throws IOException, InterruptedException {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(base + path))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+        .header("Content-Type", "application/hocon").build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static JsonNode awaitEnd(String base, String id) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    JsonNode s;
+    do {
+      Thread.sleep(300);
+      s = JSON.readTree(send(base, "GET", "/campaigns/" + id, null).body());
+    } while (!List.of("completed", "failed", "cancelled").contains(s.path("status").asText())
+        && System.nanoTime() < deadline);
+    return s;
+  }
+}
