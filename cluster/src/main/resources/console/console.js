@@ -123,7 +123,9 @@ function drawChart(spec, table) {
       title: spec.title,
       width: Math.max(300, box.clientWidth || 540),
       height: 220,
-      scales: {x: {time: false}},
+      // A flat curve (a reward of 0 at every step) gets a range around its value, not uPlot's 0 to 100.
+      scales: {x: {time: false}, y: {range: (u, min, max) => min === max ? [min - 1, max + 1]
+        : uPlot.rangeNum(min, max, 0.1, true)}},
       series: [{label: 'step'}, {label: spec.column, stroke: spec.stroke, width: 2, points: {show: xs.length < 50}}],
     }, [xs, ys], box);
   } else {
@@ -311,8 +313,9 @@ async function ask(image, question) {
         answer += delta.content;
       }
       if (p && 'answer' in p) {
-        document.getElementById('answer').textContent = (p.answer ?? '(no answer)') + ' (from round '
-          + ((p.chosen ?? 0) + 1) + ': ' + answer + ')';
+        // The chosen round's response (the content delta) is on the page already, as that round.
+        document.getElementById('answer').textContent = (p.answer ?? 'none: no answer could be read from the'
+          + ' response') + ', from round ' + ((p.chosen ?? 0) + 1) + (answer ? '' : ' (no content)');
         const b = p.budget || {};
         document.getElementById('budget').textContent = b.generated_tokens + ' tokens generated, '
           + b.policy_calls + ' policy calls, ' + b.prm_calls + ' verifier calls';

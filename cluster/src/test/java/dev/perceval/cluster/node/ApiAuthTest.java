@@ -62,6 +62,7 @@ class ApiAuthTest {
   @Test
   void everyRouteButHealthzNeedsATokenOfItsScope() throws Exception {
     String[][] routes = {{"GET", "/campaigns/c0001-x", "read"}, {"GET", "/metrics", "read"},
+        {"GET", "/campaigns", "read"}, {"GET", "/campaigns/c0001-x/history", "read"},
         {"GET", "/tts/tts-x", "read"}, {"POST", "/v1/chat/completions", "read"}, {"GET", "/v1/models", "read"},
         {"POST", "/campaigns", "submit"},
         {"POST", "/campaigns/c0001-x/pause", "submit"}, {"POST", "/campaigns/c0001-x/cancel", "submit"}};
@@ -94,6 +95,11 @@ class ApiAuthTest {
     }
     assertEquals(200, send("GET", "/healthz", null, null).statusCode());
     assertEquals(200, send("GET", "/metrics", "Bearer " + READER, null).statusCode());
+    // The console's pages hold no data: a browser loads them without a token, and their script sends it.
+    for (String page : new String[] {"/console/", "/console/campaign.html", "/console/tts.html", "/console/console.js",
+        "/console/lib/uPlot.min.js"}) {
+      assertEquals(200, send("GET", page, null, null).statusCode(), page);
+    }
   }
 
   @Test

@@ -111,7 +111,11 @@ class ConsoleBrowserTest {
       HttpResponse<String> page = send(base, "GET", "/console/", null);
       assertEquals(200, page.statusCode());
       assertTrue(page.headers().firstValue("Content-Security-Policy").orElse("").contains("default-src 'self'"));
-      assertEquals(404, send(base, "GET", "/console/..%2F..%2Fapplication.conf", null).statusCode());
+      for (String outside : new String[] {"/console/..%2F..%2Fapplication.conf", "/console/%2e%2e/conf/application.conf",
+          "/console/..%2Fconf%2Fapplication.conf", "/console/lib/..%2F..%2Fconf/application.conf",
+          "/console/lib/uPlot.iife.js", "/console/..%5Cconf%5Capplication.conf"}) {
+        assertEquals(404, send(base, "GET", outside, null).statusCode(), outside);
+      }
       assertEquals(400, send(base, "GET", "/campaigns/" + id + "/history?rows=999999999999", null).statusCode());
       assertEquals(404, send(base, "GET", "/campaigns/nope/history", null).statusCode());
     } finally {

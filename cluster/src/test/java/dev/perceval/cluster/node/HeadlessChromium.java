@@ -158,8 +158,11 @@ final class HeadlessChromium implements AutoCloseable {
     return evaluate("document.documentElement.outerHTML");
   }
 
+  /** The whole page, 1200 pixels wide and as tall as its content (at most 1600). */
   void screenshot(Path png) throws Exception {
-    Files.write(png, Base64.getDecoder().decode(call("Page.captureScreenshot", Map.of("format", "png"))
+    int height = Math.min(1600, Integer.parseInt(evaluate("String(document.documentElement.scrollHeight)")));
+    Files.write(png, Base64.getDecoder().decode(call("Page.captureScreenshot", Map.of("format", "png",
+        "captureBeyondViewport", true, "clip", Map.of("x", 0, "y", 0, "width", 1200, "height", height, "scale", 1)))
         .path("data").asText()));
   }
 

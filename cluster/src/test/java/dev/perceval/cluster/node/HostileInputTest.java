@@ -167,7 +167,14 @@ class HostileInputTest {
         {"GET", "/campaigns/..%2F..%2Fetc%2Fpasswd"}, {"GET", "/tts/..%2F..%2Fetc%2Fpasswd"},
         {"GET", "/tts/tts-00000000-0000-0000-0000-000000000000"}, {"POST", "/campaigns/c0001-pre/explode"},
         {"POST", "/campaigns/%00/pause"}, {"GET", "/campaigns/" + "x".repeat(2000)}, {"GET", "/nope"},
-        {"GET", "/v1/models/../../etc"}, {"POST", "/campaigns/c0001-pre/resume"}}) {
+        {"GET", "/v1/models/../../etc"}, {"POST", "/campaigns/c0001-pre/resume"},
+        {"GET", "/campaigns/c0001-pre/history?rows=0"}, {"GET", "/campaigns/c0001-pre/history?rows=-1"},
+        {"GET", "/campaigns/c0001-pre/history?rows=99999999999999999999"}, {"GET", "/campaigns/c0001-pre/history?rows=x"},
+        {"GET", "/campaigns/c0001-pre/history?rows=1e9"}, {"GET", "/campaigns/c0001-pre/history?rows=1"},
+        {"GET", "/campaigns/..%2F..%2Fetc/history"}, {"GET", "/campaigns/%00/history"},
+        {"POST", "/campaigns/c0001-pre/history"}, {"GET", "/console/..%2F..%2Fapplication.conf"},
+        {"GET", "/console/../conf/application.conf"}, {"GET", "/console/%2e%2e/%2e%2e/etc/passwd"},
+        {"GET", "/console/lib/../../reference.conf"}, {"POST", "/console/"}, {"GET", "/console/nope.html"}}) {
       p.add(Probe.of(mp[0], mp[1], mp[0].equals("GET") ? null : "", SUBMIT));
     }
     return p;
