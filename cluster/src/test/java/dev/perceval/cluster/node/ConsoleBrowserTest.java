@@ -38,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ConsoleBrowserTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static final HttpClient HTTP = HttpClient.newHttpClient();
+  static final String TOKEN = "console-browser-test-token";
   @TempDir static Path dir;
 
   @Test
@@ -51,7 +52,9 @@ class ConsoleBrowserTest {
             dir.resolve("data"), 0, null)), root)
         .withValue("perceval.node.management", ConfigValueFactory.fromAnyRef(false))
         .withValue("perceval.tts.policy", ConfigValueFactory.fromAnyRef(policy.toString()))
-        .withValue("perceval.tts.verifier", ConfigValueFactory.fromAnyRef(verifier.toString())),
+        .withValue("perceval.tts.verifier", ConfigValueFactory.fromAnyRef(verifier.toString()))
+        .withValue("perceval.http.auth.tokens-file", ConfigValueFactory.fromAnyRef(
+            Files.writeString(dir.resolve("tokens"), TOKEN + " read,submit\n").toString())),
         dir.resolve("cache"));
     try {
       String base = "http://127.0.0.1:" + node.httpPort();
@@ -70,6 +73,10 @@ class ConsoleBrowserTest {
       String campaignPage = base + "/console/campaign.html?id=" + URLEncoder.encode(id, StandardCharsets.UTF_8);
       Path docs = Files.createDirectories(repo.resolve("docs"));
       try (HeadlessChromium browser = HeadlessChromium.open(chromium, dir.resolve("profile-campaign"), campaignPage)) {
+        assertTrue(browser.await("document.getElementById('notice').textContent.includes('enter a token')",
+            Duration.ofSeconds(30)), "without a token the page asks for one:\n" + browser.dom());
+        assertEquals("0", browser.evaluate("document.getElementById('chart-reward').dataset.points"));
+        enterToken(browser);
         assertTrue(browser.await("document.getElementById('chart-step-time').dataset.points === '3'"
             + " && document.querySelectorAll('.chart canvas').length === 4", Duration.ofSeconds(30)),
             "the curves are drawn:\n" + browser.dom());
@@ -87,6 +94,7 @@ class ConsoleBrowserTest {
       }
       try (HeadlessChromium browser = HeadlessChromium.open(chromium, dir.resolve("profile-index"),
           base + "/console/")) {
+        enterToken(browser);
         assertTrue(browser.await("document.querySelector('tr[data-id=\"" + id + "\"]')", Duration.ofSeconds(30)),
             "the index lists the campaign:\n" + browser.dom());
       }
@@ -96,7 +104,13 @@ class ConsoleBrowserTest {
           .task(dev.perceval.policy.world.Split.HELDOUT, 7, 1).question();
       String ttsPage = base + "/console/tts.html?sample&strategy=truncate&k=3&question="
           + URLEncoder.encode(question, StandardCharsets.UTF_8).replace("+", "%20");
-      try (HeadlessChromium browser = HeadlessChromium.open(chromium, dir.resolve("profile-tts"), ttsPage)) {
+      try (HeadlessChromium browser = HeadlessChromium.open(chromium, dir.resolve("profile-tts"),
+          base + "/console/tts.html")) {
+        enterToken(browser);
+        assertTrue(browser.await("document.querySelectorAll('#model option').length > 1", Duration.ofSeconds(30)),
+            "with the token the page lists the node's models:\n" + browser.dom());
+        // The token is kept for the tab, so the sample run that starts on load sends it.
+        browser.evaluate("location.href = " + JSON.writeValueAsString(ttsPage));
         assertTrue(browser.await("document.body.dataset.done === 'true' || !document.getElementById('notice').hidden",
             Duration.ofSeconds(120)), "the stream ends:\n" + browser.dom());
         String dom = browser.dom();
@@ -121,6 +135,13 @@ class ConsoleBrowserTest {
     } finally {
       node.stop();
     }
+  }
+
+  /** Types the token into the page's field and submits it, as a user does. */
+  static void enterToken(HeadlessChromium browser) throws Exception {
+    assertTrue(browser.await("document.getElementById('token')", Duration.ofSeconds(30)), browser.dom());
+    browser.evaluate("document.getElementById('token').value = '" + TOKEN + "';"
+        + " document.querySelector('#token-form button').click()");
   }
 
   /**
@@ -169,7 +190,8 @@ class ConsoleBrowserTest {
       throws IOException, InterruptedException {
     return HTTP.send(HttpRequest.newBuilder(URI.create(base + path))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-        .header("Content-Type", "application/hocon").build(), HttpResponse.BodyHandlers.ofString());
+        .header("Content-Type", "application/hocon").header("Authorization", "Bearer " + TOKEN).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   static JsonNode awaitEnd(String base, String id) throws Exception {

@@ -146,8 +146,12 @@ final class HeadlessChromium implements AutoCloseable {
   boolean await(String expression, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
-      if (evaluate("Boolean(" + expression + ")").equals("true")) {
-        return true;
+      try {
+        if (evaluate("Boolean(" + expression + ")").equals("true")) {
+          return true;
+        }
+      } catch (IllegalStateException e) {
+        // The page is navigating: its next document answers the next try.
       }
       Thread.sleep(200);
     }
