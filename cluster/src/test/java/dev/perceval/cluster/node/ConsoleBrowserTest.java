@@ -31,8 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The web console in a real headless Chromium (Debian's, installed by {@code .ci/chromium-up}),
- * driven by {@link HeadlessChromium}: a finished campaign's page draws its curves and shows the
- * node's answer to a control, the index lists the campaign, and the TTS page streams a truncation
+ * driven by {@link HeadlessChromium}, against a node with tokens: a page asks for the token and
+ * works once it is typed in; a finished campaign's page draws its curves and shows the node's
+ * refusal to pause it, a running campaign's buttons pause, resume and cancel it, the index lists
+ * the campaigns, and the TTS page streams a truncation
  * run whose rounds show their flagged spans and cut. Each page's screenshot goes to {@code docs/}.
  */
 class ConsoleBrowserTest {
@@ -91,6 +93,18 @@ class ConsoleBrowserTest {
         browser.evaluate("document.querySelector('[data-action=pause]').click()");
         assertTrue(browser.await("document.getElementById('control-reply').textContent.includes('cannot pause')",
             Duration.ofSeconds(10)), "the node's refusal to pause a finished campaign is shown:\n" + browser.dom());
+      }
+      String running = JSON.readTree(send(base, "POST", "/campaigns", ClusterFixtures.tinySpec("controls", policy, 500,
+          "eval-n = 4, eval-every = 0, checkpoint-every = 0")).body()).path("id").asText();
+      try (HeadlessChromium browser = HeadlessChromium.open(chromium, dir.resolve("profile-controls"),
+          base + "/console/campaign.html?id=" + running)) {
+        enterToken(browser);
+        for (String[] click : new String[][] {{"pause", "paused"}, {"resume", "running"}, {"cancel", "cancelled"}}) {
+          browser.evaluate("document.querySelector('[data-action=" + click[0] + "]').click()");
+          assertTrue(browser.await("document.getElementById('status').textContent === '" + click[1] + "'",
+              Duration.ofSeconds(30)), click[0] + " makes the campaign " + click[1] + ":\n" + browser.dom());
+          assertEquals(click[1], status(base, running).path("status").asText(), click[0]);
+        }
       }
       try (HeadlessChromium browser = HeadlessChromium.open(chromium, dir.resolve("profile-index"),
           base + "/console/")) {
@@ -192,6 +206,10 @@ class ConsoleBrowserTest {
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
         .header("Content-Type", "application/hocon").header("Authorization", "Bearer " + TOKEN).build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  static JsonNode status(String base, String id) throws Exception {
+    return JSON.readTree(send(base, "GET", "/campaigns/" + id, null).body());
   }
 
   static JsonNode awaitEnd(String base, String id) throws Exception {
