@@ -126,6 +126,8 @@ function drawChart(spec, table) {
       // A flat curve (a reward of 0 at every step) gets a range around its value, not uPlot's 0 to 100.
       scales: {x: {time: false}, y: {range: (u, min, max) => min === max ? [min - 1, max + 1]
         : uPlot.rangeNum(min, max, 0.1, true)}},
+      // Steps are whole numbers: no tick at step 1.25.
+      axes: [{incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000]}, {}],
       series: [{label: 'step'}, {label: spec.column, stroke: spec.stroke, width: 2, points: {show: xs.length < 50}}],
     }, [xs, ys], box);
   } else {
@@ -344,7 +346,7 @@ function setupAsk() {
   const params = new URLSearchParams(location.search);
   if (params.has('sample')) {
     // The console's own sample scene, so that a first look needs no image at hand.
-    const question = params.get('question') || 'how many shapes are there?';
+    const question = params.get('question') || 'how many red shapes are there ?';
     document.getElementById('question').value = question;
     document.getElementById('strategy').value = params.get('strategy') || '';
     document.getElementById('k').value = params.get('k') || '';
