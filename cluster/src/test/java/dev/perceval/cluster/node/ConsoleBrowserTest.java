@@ -35,7 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
  * works once it is typed in; a finished campaign's page draws its curves and shows the node's
  * refusal to pause it, a running campaign's buttons pause, resume and cancel it, the index lists
  * the campaigns, and the TTS page streams a truncation
- * run whose rounds show their flagged spans and cut. Each page's screenshot goes to {@code docs/}.
+ * run whose rounds show their flagged spans and cut. Each page's screenshot goes to
+ * {@code cluster/target/console-screenshots/}, or with {@code -Dperceval.console.screenshots=docs}
+ * to the ones docs/architecture.md shows.
  */
 class ConsoleBrowserTest {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -73,7 +75,9 @@ class ConsoleBrowserTest {
       assertEquals(id, list.path("campaigns").path(0).path("id").asText(), list.toString());
 
       String campaignPage = base + "/console/campaign.html?id=" + URLEncoder.encode(id, StandardCharsets.UTF_8);
-      Path docs = Files.createDirectories(repo.resolve("docs"));
+      // target/ by default, so a test run leaves the checkout as it was; docs/ holds the published ones.
+      Path docs = Files.createDirectories(repo.resolve(
+          System.getProperty("perceval.console.screenshots", "cluster/target/console-screenshots")));
       try (HeadlessChromium browser = HeadlessChromium.open(chromium, dir.resolve("profile-campaign"), campaignPage)) {
         assertTrue(browser.await("document.getElementById('notice').textContent.includes('enter a token')",
             Duration.ofSeconds(30)), "without a token the page asks for one:\n" + browser.dom());
