@@ -12,14 +12,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.perceval.actors.CampaignState;
 import dev.perceval.actors.Coordinator;
 import dev.perceval.policy.io.DataRoot;
-import java.io.BufferedReader;
+import dev.perceval.policy.io.MetricsLog;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,8 +36,6 @@ import java.util.concurrent.CompletionStage;
 final class ConsoleRoutes extends AllDirectives {
   /** The most rows of a history a request may ask for, and what it gets by default. */
   static final int MAX_ROWS = 2000;
-  /** A history line longer than this is not a row the node wrote; it is skipped, not read whole. */
-  private static final int MAX_LINE = 64 * 1024;
   static final List<String> STEP_COLUMNS = List.of("reward/mean", "perceval/flagged_rate", "timing_s/step");
   static final List<String> EVAL_COLUMNS = List.of("eval/accuracy");
   /** uPlot's files in its WebJar; the version is the one the parent pom pins. */
@@ -110,8 +104,10 @@ final class ConsoleRoutes extends AllDirectives {
     out.put("status", c.status() == null ? null : c.status().name().toLowerCase(java.util.Locale.ROOT));
     out.put("step", c.step());
     Path dir = outDir(c);
-    out.put("steps", dir == null ? Table.empty(STEP_COLUMNS) : read(dir.resolve("metrics.csv"), STEP_COLUMNS, rows));
-    out.put("evals", dir == null ? Table.empty(EVAL_COLUMNS) : read(dir.resolve("eval.csv"), EVAL_COLUMNS, rows));
+    out.put("steps", json(dir == null ? MetricsLog.Tail.empty(STEP_COLUMNS)
+        : MetricsLog.tail(dir.resolve("metrics.csv"), STEP_COLUMNS, rows)));
+    out.put("evals", json(dir == null ? MetricsLog.Tail.empty(EVAL_COLUMNS)
+        : MetricsLog.tail(dir.resolve("eval.csv"), EVAL_COLUMNS, rows)));
     return out;
   }
 
@@ -125,100 +121,16 @@ final class ConsoleRoutes extends AllDirectives {
     }
   }
 
-  /** Columns of a history: {@code step} and the named metrics, null where a row has no number. */
-  record Table(Map<String, List<Double>> columns, boolean truncated) {
-    static Map<String, Object> empty(List<String> names) {
-      return new Table(columnsFor(names), false).json();
-    }
-
-    static Map<String, List<Double>> columnsFor(List<String> names) {
-      Map<String, List<Double>> columns = new LinkedHashMap<>();
-      columns.put("step", new ArrayList<>());
-      names.forEach(n -> columns.put(n, new ArrayList<>()));
-      return columns;
-    }
-
-    Map<String, Object> json() {
-      Map<String, Object> out = new LinkedHashMap<>(columns);
-      out.put("truncated", truncated);
-      return out;
-    }
-  }
-
-  /**
-   * The last {@code rows} rows of a CSV that {@code MetricsLog} wrote, in the named columns; a
-   * missing or unreadable file is an empty table, since a campaign that has not run a step has none.
-   */
+  /** The last {@code rows} rows of a metrics file as the history's JSON. */
   static Map<String, Object> read(Path csv, List<String> names, int rows) {
-    Map<String, List<Double>> columns = Table.columnsFor(names);
-    if (!Files.isRegularFile(csv)) {
-      return new Table(columns, false).json();
-    }
-    ArrayDeque<String[]> last = new ArrayDeque<>();
-    boolean truncated = false;
-    int[] at = new int[names.size()];
-    try (BufferedReader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
-      String header = boundedLine(in);
-      if (header == null) {
-        return new Table(columns, false).json();
-      }
-      List<String> fields = List.of(header.split(",", -1));
-      for (int i = 0; i < names.size(); i++) {
-        at[i] = fields.indexOf(names.get(i));
-      }
-      for (String line = boundedLine(in); line != null; line = boundedLine(in)) {
-        if (!line.isEmpty()) {
-          last.addLast(line.split(",", -1));
-          if (last.size() > rows) {
-            last.removeFirst();
-            truncated = true;
-          }
-        }
-      }
-    } catch (IOException | java.io.UncheckedIOException e) {
-      return new Table(Table.columnsFor(names), false).json();
-    }
-    for (String[] row : last) {
-      Double step = number(row, 0);
-      if (step == null) {
-        continue;
-      }
-      columns.get("step").add(step);
-      for (int i = 0; i < names.size(); i++) {
-        columns.get(names.get(i)).add(number(row, at[i]));
-      }
-    }
-    return new Table(columns, truncated).json();
+    return json(MetricsLog.tail(csv, names, rows));
   }
 
-  /** The next line, or "" for one over {@link #MAX_LINE} characters (skipped to its end), or null at the end. */
-  private static String boundedLine(BufferedReader in) throws IOException {
-    StringBuilder line = new StringBuilder();
-    boolean tooLong = false;
-    for (int ch = in.read(); ; ch = in.read()) {
-      if (ch == -1) {
-        return line.isEmpty() && !tooLong ? null : tooLong ? "" : line.toString();
-      }
-      if (ch == '\n') {
-        return tooLong ? "" : line.toString();
-      }
-      if (!tooLong && ch != '\r') {
-        line.append((char) ch);
-        tooLong = line.length() > MAX_LINE;
-      }
-    }
-  }
-
-  private static Double number(String[] row, int column) {
-    if (column < 0 || column >= row.length || row[column].isBlank()) {
-      return null;
-    }
-    try {
-      double v = Double.parseDouble(row[column].strip());
-      return Double.isFinite(v) ? v : null;
-    } catch (NumberFormatException e) {
-      return null;
-    }
+  /** A history's columns: {@code step}, the named metrics, and whether rows were left off. */
+  private static Map<String, Object> json(MetricsLog.Tail tail) {
+    Map<String, Object> out = new LinkedHashMap<>(tail.columns());
+    out.put("truncated", tail.truncated());
+    return out;
   }
 
   private static String abbreviated(String text) {

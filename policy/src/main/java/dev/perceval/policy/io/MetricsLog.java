@@ -1,11 +1,15 @@
 package dev.perceval.policy.io;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -96,5 +100,99 @@ public final class MetricsLog {
       throw new UncheckedIOException("cannot read " + csv + ": " + e.getMessage(), e);
     }
     return out;
+  }
+
+  /** A row longer than this is not one this class wrote; a reader skips it rather than hold it whole. */
+  static final int MAX_LINE = 64 * 1024;
+
+  /** Columns of a metrics file: {@code step} and the named metrics, null where a row has no finite number. */
+  public record Tail(Map<String, List<Double>> columns, boolean truncated) {
+    public static Tail empty(List<String> names) {
+      return new Tail(columnsFor(names), false);
+    }
+
+    private static Map<String, List<Double>> columnsFor(List<String> names) {
+      Map<String, List<Double>> columns = new LinkedHashMap<>();
+      columns.put("step", new ArrayList<>());
+      names.forEach(n -> columns.put(n, new ArrayList<>()));
+      return columns;
+    }
+  }
+
+  /**
+   * The last {@code rows} rows of a metrics file this class wrote, in the named columns, reading
+   * it as a request may ask for it: bounded in rows and line length, and a missing or unreadable
+   * file is an empty table, since a campaign that has not run a step has none.
+   */
+  public static Tail tail(Path csv, List<String> names, int rows) {
+    Map<String, List<Double>> columns = Tail.columnsFor(names);
+    if (!Files.isRegularFile(csv)) {
+      return new Tail(columns, false);
+    }
+    ArrayDeque<String[]> last = new ArrayDeque<>();
+    boolean truncated = false;
+    int[] at = new int[names.size()];
+    try (BufferedReader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
+      String header = boundedLine(in);
+      if (header == null) {
+        return new Tail(columns, false);
+      }
+      List<String> fields = List.of(header.split(",", -1));
+      for (int i = 0; i < names.size(); i++) {
+        at[i] = fields.indexOf(names.get(i));
+      }
+      for (String line = boundedLine(in); line != null; line = boundedLine(in)) {
+        if (!line.isEmpty()) {
+          last.addLast(line.split(",", -1));
+          if (last.size() > rows) {
+            last.removeFirst();
+            truncated = true;
+          }
+        }
+      }
+    } catch (IOException | UncheckedIOException e) {
+      return Tail.empty(names);
+    }
+    for (String[] row : last) {
+      Double step = number(row, 0);
+      if (step == null) {
+        continue;
+      }
+      columns.get("step").add(step);
+      for (int i = 0; i < names.size(); i++) {
+        columns.get(names.get(i)).add(number(row, at[i]));
+      }
+    }
+    return new Tail(columns, truncated);
+  }
+
+  /** The next line, or "" for one over {@link #MAX_LINE} characters (skipped to its end), or null at the end. */
+  private static String boundedLine(BufferedReader in) throws IOException {
+    StringBuilder line = new StringBuilder();
+    boolean tooLong = false;
+    for (int ch = in.read(); ; ch = in.read()) {
+      if (ch == -1) {
+        return line.isEmpty() && !tooLong ? null : tooLong ? "" : line.toString();
+      }
+      if (ch == '\n') {
+        return tooLong ? "" : line.toString();
+      }
+      if (!tooLong && ch != '\r') {
+        line.append((char) ch);
+        tooLong = line.length() > MAX_LINE;
+      }
+    }
+  }
+
+  private static Double number(String[] row, int column) {
+    if (column < 0 || column >= row.length || row[column].isBlank()) {
+      return null;
+    }
+    try {
+      double v = Double.parseDouble(row[column].strip());
+      return Double.isFinite(v) ? v : null;
+    } catch (NumberFormatException e) {
+      return null;
+    }
   }
 }
