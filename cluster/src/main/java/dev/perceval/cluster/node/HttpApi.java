@@ -23,8 +23,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The campaign API on a coordinator node: {@code POST /campaigns} (a HOCON or JSON spec),
@@ -110,7 +112,13 @@ public final class HttpApi extends AllDirectives {
   }
 
   void stop() {
-    binding.unbind().toCompletableFuture().join();
+    try {
+      binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      // The system's termination closes the port in any case; stop must not wait on it.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     blocking.shutdownNow();
   }
 

@@ -30,7 +30,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A running node: the ActorSystem with the actors its roles call for, the coordinator singleton
@@ -206,6 +208,16 @@ public final class Node {
       http.stop();
     }
     system.terminate();
-    system.getWhenTerminated().toCompletableFuture().join();
+    Duration limit = system.settings().config().getDuration("perceval.node.stop-timeout");
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(limit.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      system.log().warn("the actor system did not terminate within {} (a remoting stream is still closing);"
+          + " stop returns without it", limit);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("the actor system failed to terminate", e.getCause());
+    }
   }
 }
