@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks that print ratios measured in one run.",
     subcommands = {BenchCommand.SamplingBench.class, BenchCommand.VerifyBench.class, LearnerBench.class,
-        ClusterBench.class})
+        ClusterBench.class, BenchAll.class})
 final class BenchCommand extends GroupCommand {
 
   @Command(name = "sampling", mixinStandardHelpOptions = true,

@@ -7,6 +7,8 @@ import dev.perceval.cluster.node.NodeConfig;
 import dev.perceval.policy.bench.CampaignTimings;
 import dev.perceval.policy.bench.Timing;
 import dev.perceval.policy.grpo.CampaignSpec;
+import dev.perceval.policy.io.Checkpoint;
+import dev.perceval.prm.Verifiers;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -34,7 +36,8 @@ final class ClusterBench implements Callable<Integer> {
 
   @Option(names = "--policy", defaultValue = "runs/quickstart/policy-sft") Path policy;
 
-  @Option(names = "--verifier", defaultValue = "runs/quickstart/prm") Path verifier;
+  @Option(names = "--verifier", defaultValue = "runs/quickstart/prm",
+      description = "A verifier checkpoint, or oracle (the world's own labels).") Path verifier;
 
   @Option(names = "--steps", defaultValue = "6", description = "Campaign steps; the first is left out of the means.")
   int steps;
@@ -47,68 +50,135 @@ final class ClusterBench implements Callable<Integer> {
 
   @Option(names = "--out", defaultValue = "runs/bench-cluster") Path out;
 
+  @Option(names = "--node-threads", description = "libtorch threads of each node JVM (default: --threads).")
+  Integer nodeThreads;
+
   @Option(names = "--node-opt", paramLabel = "-Dkey=value", description = "A JVM option for every node JVM (repeatable).")
   List<String> nodeOpts = new ArrayList<>();
 
-  /** Mean step and sync seconds of a run (steps after the first), and the idle CPU of its nodes. */
-  record Measured(double stepS, double syncS, double evalAccuracy, List<Double> idleCores) {}
+  @Option(names = "--setups", split = ",", description = "Which setups run, of ${DEFAULT-VALUE}.",
+      defaultValue = "in-process,one-node,three-jvms-artery,three-jvms-aeron")
+  List<String> setups;
+
+  static final List<String> SETUPS = List.of("in-process", "one-node", "three-jvms-artery", "three-jvms-aeron");
+
+  /** A run's mean step and phase seconds (steps after the first), and the idle CPU of its nodes. */
+  record Measured(CampaignTimings timings, List<Double> idleCores) {}
 
   @Override
   public Integer call() throws Exception {
     Context ctx = new Context(common.settings(new HashMap<>()));
-    String spec = "name = bench, seed = " + ctx.settings.seed() + ", policy = \"" + policy.toAbsolutePath()
-        + "\", verifier = \"" + verifier.toAbsolutePath() + "\", steps = " + steps
-        + ", prompts-per-step = 8, group-size = 8, trainer { eval-n = 100, eval-every = 0, checkpoint-every = 0 }";
-    Files.createDirectories(out);
-    PrintStream log = System.out;
-    Map<String, Measured> results = new LinkedHashMap<>();
+    Map<String, Measured> results = run(ctx, System.out);
+    print(results, System.out);
+    new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(out.resolve("bench.json").toFile(), results);
+    System.out.println("written " + out.resolve("bench.json"));
+    return 0;
+  }
 
-    log.println("[1/4] in-process: the GRPO controller over local worker groups");
-    Path inProcess = out.resolve("in-process").toAbsolutePath();
-    GrpoWorkflow.run(ctx, CampaignSpec.parse(spec + ", out = \"" + inProcess + "\""), false, quiet());
-    results.put("in-process", measure(inProcess, List.of()));
-
-    log.println("[2/4] one node: every role in this JVM, messages through the actors");
-    Path oneNode = out.resolve("one-node").toAbsolutePath();
-    Node node = Node.start(NodeConfig.withDataRoot(NodeConfig.load(new NodeConfig.Options(null, null, 0, null,
-        out.resolve("one-node-data"), 0, null, 0)), dataRoot()), ctx.settings.cacheDir());
-    try {
-      EmbeddedCampaign.run(node, spec + ", out = \"" + oneNode + "\"", "one node", steps);
-    } finally {
-      node.stop();
+  /** Runs the chosen setups one after the other, in {@link #SETUPS} order. */
+  Map<String, Measured> run(Context ctx, PrintStream log) throws Exception {
+    for (String s : setups) {
+      if (!SETUPS.contains(s)) {
+        throw new IllegalArgumentException("--setups: unknown setup '" + s + "' (known: " + SETUPS + ")");
+      }
     }
-    results.put("one-node", measure(oneNode, List.of()));
+    if (!setups.contains("in-process")) {
+      throw new IllegalArgumentException("--setups must include in-process, the baseline of every ratio");
+    }
+    String spec = "name = bench, seed = " + ctx.settings.seed() + ", policy = \"" + policy.toAbsolutePath()
+        + "\", verifier = \"" + (isOracle() ? Verifiers.ORACLE : verifier.toAbsolutePath())
+        + "\", data.world = " + ctx.settings.world().name() + ", steps = " + steps
+        + ", prompts-per-step = 8, group-size = 8,"
+        + " trainer { eval-n = 100, eval-every = 0, checkpoint-every = 0 }";
+    Files.createDirectories(out);
+    Map<String, Measured> results = new LinkedHashMap<>();
+    int n = setups.size();
+    int i = 0;
+
+    log.println("[" + ++i + "/" + n + "] in-process: the GRPO controller over local worker groups");
+    Measured first = inProcess(ctx, spec, "in-process");
+
+    if (setups.contains("one-node")) {
+      log.println("[" + ++i + "/" + n + "] one node: every role in this JVM, messages through the actors;"
+          + " then in-process again");
+      Path oneNode = fresh("one-node");
+      Node node = Node.start(NodeConfig.withDataRoot(NodeConfig.load(new NodeConfig.Options(null, null, 0, null,
+          fresh("one-node-data"), 0, null, 0)), dataRoot()), ctx.settings.cacheDir());
+      try {
+        EmbeddedCampaign.run(node, spec + ", out = \"" + oneNode + "\"", "one node", steps);
+      } finally {
+        node.stop();
+      }
+      // The in-process baseline runs on both sides of the one-node run, so that what one JVM
+      // warms up or wears down over the runs (JIT, allocator, thread pools) falls on both sides.
+      Measured second = inProcess(ctx, spec, "in-process-2");
+      results.put("in-process", new Measured(mean(first.timings(), second.timings()), List.of()));
+      results.put("one-node", measure(oneNode, List.of()));
+    } else {
+      results.put("in-process", first);
+    }
 
     int port = basePort;
     for (String bulk : List.of("artery", "aeron")) {
-      log.println("[" + (bulk.equals("artery") ? 3 : 4) + "/4] three JVMs (coordinator+learner, sampler, verifier),"
-          + " transport.bulk = " + bulk);
-      results.put("three-jvms-" + bulk, threeJvms(spec, bulk, port));
+      if (setups.contains("three-jvms-" + bulk)) {
+        log.println("[" + ++i + "/" + n + "] three JVMs (coordinator+learner, sampler, verifier), transport.bulk = "
+            + bulk);
+        results.put("three-jvms-" + bulk, threeJvms(spec, bulk, port));
+      }
       port += 10;
     }
+    return results;
+  }
 
-    Measured base = results.get("in-process");
-    log.printf(Locale.ROOT, "%n%-18s %10s %10s %10s %9s  %s%n", "setup", "step s", "vs in-proc", "sync s", "accuracy",
-        "idle CPU per node (% of a core)");
-    results.forEach((name, m) -> log.printf(Locale.ROOT, "%-18s %10.3f %9.2fx %10.3f %9.3f  %s%n", name, m.stepS(),
-        m.stepS() / base.stepS(), m.syncS(), m.evalAccuracy(),
-        m.idleCores().isEmpty() ? "-" : m.idleCores().stream().map(c -> String.format(Locale.ROOT, "%.1f", 100 * c))
-            .toList()));
+  static void print(Map<String, Measured> results, PrintStream log) {
+    CampaignTimings base = results.get("in-process").timings();
+    log.printf(Locale.ROOT, "%n%-18s %8s %10s %8s %8s %8s %8s %8s %9s  %s%n", "setup", "step s", "vs in-proc",
+        "gen s", "verify s", "adv s", "update s", "sync s", "accuracy", "idle CPU per node (% of a core)");
+    results.forEach((name, m) -> {
+      CampaignTimings t = m.timings();
+      log.printf(Locale.ROOT, "%-18s %8.3f %9.2fx %8.3f %8.3f %8.3f %8.3f %8.3f %9.3f  %s%n", name, t.stepS(),
+          t.stepS() / base.stepS(), t.genS(), t.verifyS(), t.advS(), t.updateS(), t.syncS(), t.evalAccuracy(),
+          m.idleCores().isEmpty() ? "-" : m.idleCores().stream()
+              .map(c -> String.format(Locale.ROOT, "%.1f", 100 * c)).toList());
+    });
     Measured artery = results.get("three-jvms-artery");
     Measured aeron = results.get("three-jvms-aeron");
-    log.printf(Locale.ROOT, "ratios: one node / in-process step %.2f; three JVMs / in-process step %.2f;"
-            + " aeron / artery: sync %.2f, step %.2f, idle CPU %.2f%n",
-        results.get("one-node").stepS() / base.stepS(), artery.stepS() / base.stepS(), aeron.syncS() / artery.syncS(),
-        aeron.stepS() / artery.stepS(), sum(aeron.idleCores()) / sum(artery.idleCores()));
-    new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(out.resolve("bench.json").toFile(), results);
-    log.println("written " + out.resolve("bench.json"));
-    return 0;
+    if (artery != null && aeron != null) {
+      log.printf(Locale.ROOT, "aeron / artery: sync %.2f, step %.2f, idle CPU %.2f%n",
+          aeron.timings().syncS() / artery.timings().syncS(), aeron.timings().stepS() / artery.timings().stepS(),
+          sum(aeron.idleCores()) / sum(artery.idleCores()));
+    }
+  }
+
+  private boolean isOracle() {
+    return verifier.toString().equals(Verifiers.ORACLE);
+  }
+
+  private Measured inProcess(Context ctx, String spec, String name) throws IOException {
+    Path run = fresh(name);
+    GrpoWorkflow.run(ctx, CampaignSpec.parse(spec + ", out = \"" + run + "\""), false, quiet());
+    return measure(run, List.of());
+  }
+
+  /** A setup's output directory, emptied: a run left there by an earlier bench would be resumed. */
+  private Path fresh(String name) throws IOException {
+    Path dir = out.resolve(name).toAbsolutePath();
+    if (Files.exists(dir)) {
+      Checkpoint.deleteTree(dir);
+    }
+    return dir;
+  }
+
+  private static CampaignTimings mean(CampaignTimings a, CampaignTimings b) {
+    return new CampaignTimings((a.stepS() + b.stepS()) / 2, (a.genS() + b.genS()) / 2,
+        (a.verifyS() + b.verifyS()) / 2, (a.advS() + b.advS()) / 2, (a.updateS() + b.updateS()) / 2,
+        (a.syncS() + b.syncS()) / 2, (a.evalAccuracy() + b.evalAccuracy()) / 2);
   }
 
   /** The nodes' data root: the deepest directory holding the policy, the verifier and the output. */
   private Path dataRoot() {
     Path root = out.toAbsolutePath().normalize();
-    for (Path p : List.of(policy, verifier)) {
+    for (Path p : isOracle() ? List.of(policy) : List.of(policy, verifier)) {
       Path a = p.toAbsolutePath().normalize();
       while (!a.startsWith(root)) {
         root = root.getParent();
@@ -118,12 +188,13 @@ final class ClusterBench implements Callable<Integer> {
   }
 
   private Measured threeJvms(String spec, String bulk, int port) throws Exception {
-    Path dir = out.resolve("three-jvms-" + bulk).toAbsolutePath();
+    Path dir = fresh("three-jvms-" + bulk);
     int http = port + 9;
     List<String> jvm = new ArrayList<>(List.of("-Dperceval.transport.bulk=" + bulk,
         "-Dperceval.node.data-root=" + dataRoot()));
     jvm.addAll(nodeOpts);
-    String[] threads = common.threads == null ? new String[0] : new String[] {"--threads", common.threads.toString()};
+    Integer t = nodeThreads != null ? nodeThreads : common.threads;
+    String[] threads = t == null ? new String[0] : new String[] {"--threads", t.toString()};
     try (LocalCluster nodes = new LocalCluster(dir, port, jvm)) {
       for (int i = 0; i < NODES.length; i++) {
         String roles = NODES[i][0];
@@ -156,8 +227,7 @@ final class ClusterBench implements Callable<Integer> {
   }
 
   private static Measured measure(Path run, List<Double> idle) throws IOException {
-    CampaignTimings t = CampaignTimings.read(run);
-    return new Measured(t.stepS(), t.syncS(), t.evalAccuracy(), idle);
+    return new Measured(CampaignTimings.read(run), idle);
   }
 
   private static double sum(List<Double> xs) {

@@ -5,24 +5,28 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * What a finished campaign run cost, read back from the metrics it wrote: the mean step and
- * weight sync seconds over every step but the first (which pays for warm-up), and the accuracy
- * of its last evaluation.
+ * What a finished campaign run cost, read back from the metrics it wrote: the mean seconds of a
+ * step and of each of its phases over every step but the first (which pays for warm-up), and the
+ * accuracy of its last evaluation. The phases add up to the step; on the actor path a phase's time
+ * includes its messages (generate holds the rollout requests and replies, sync the weight push).
  */
-public record CampaignTimings(double stepS, double syncS, double evalAccuracy) {
+public record CampaignTimings(double stepS, double genS, double verifyS, double advS, double updateS, double syncS,
+    double evalAccuracy) {
 
   /** From {@code metrics.csv} and {@code eval.csv} in the run's output directory. */
   public static CampaignTimings read(Path run) {
-    List<double[]> steps = MetricsLog.column(run.resolve("metrics.csv"), "timing_s/step");
-    List<double[]> syncs = MetricsLog.column(run.resolve("metrics.csv"), "timing_s/sync");
+    Path metrics = run.resolve("metrics.csv");
     List<double[]> acc = MetricsLog.column(run.resolve("eval.csv"), "eval/accuracy");
     if (acc.isEmpty()) {
       throw new IllegalArgumentException(run + " has no evaluation in eval.csv");
     }
-    return new CampaignTimings(meanAfterFirst(steps), meanAfterFirst(syncs), acc.get(acc.size() - 1)[1]);
+    return new CampaignTimings(meanAfterFirst(metrics, "step"), meanAfterFirst(metrics, "gen"),
+        meanAfterFirst(metrics, "verify"), meanAfterFirst(metrics, "adv"), meanAfterFirst(metrics, "update"),
+        meanAfterFirst(metrics, "sync"), acc.get(acc.size() - 1)[1]);
   }
 
-  private static double meanAfterFirst(List<double[]> points) {
+  private static double meanAfterFirst(Path metrics, String phase) {
+    List<double[]> points = MetricsLog.column(metrics, "timing_s/" + phase);
     return points.stream().skip(1).mapToDouble(p -> p[1]).sum() / Math.max(1, points.size() - 1);
   }
 }

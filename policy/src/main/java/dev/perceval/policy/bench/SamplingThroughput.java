@@ -66,10 +66,18 @@ public final class SamplingThroughput implements AutoCloseable {
 
   /** Each mode timed by {@link Timing#best} over {@code repeats} runs, then a {@code gemm}-sized GEMM. */
   public Result measure(int repeats, int gemm) {
+    return measure(repeats, gemm, true);
+  }
+
+  /**
+   * As {@link #measure(int, int)}; without {@code uncached} only the cached mode is timed (the full
+   * recomputation costs minutes at large batches) and the result's uncached rate is NaN.
+   */
+  public Result measure(int repeats, int gemm, boolean uncached) {
     // A stop id of -1 never matches: every row decodes the full length in both modes.
     SamplingParams p = SamplingParams.sample(1f, 1f, newTokens);
     double cached = tokensPerSecond(p, repeats);
-    double full = tokensPerSecond(p.withCache(false), repeats);
+    double full = uncached ? tokensPerSecond(p.withCache(false), repeats) : Double.NaN;
     double flopsPerToken = cachedFlops() / ((double) batch * newTokens);
     return new Result(cached, full, cached * flopsPerToken, Timing.gemmPeak(model, gemm, Math.max(3, repeats)), gemm);
   }
