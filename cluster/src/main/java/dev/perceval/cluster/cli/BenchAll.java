@@ -48,6 +48,10 @@ final class BenchAll implements Callable<Integer> {
   @Option(names = "--decode-batch", defaultValue = "256", description = "Rows of the cached-decode FLOP/s run.")
   int decodeBatch;
 
+  @Option(names = "--group-size", defaultValue = "8",
+      description = "Responses per task of the verifier's GRPO-shaped batch.")
+  int groupSize;
+
   @Option(names = "--new-tokens", defaultValue = "96", description = "Decoded tokens per row; the learner's too.")
   int newTokens;
 
@@ -136,15 +140,19 @@ final class BenchAll implements Callable<Integer> {
       }
     }
 
-    log.printf(Locale.ROOT, "[3/4] verify: batch %d against batch 1%n", batch);
+    log.printf(Locale.ROOT, "[3/4] verify: batch %d against batch 1, one response per task and %d per task%n",
+        batch, groupSize);
     var config = common.config(new LinkedHashMap<>()).getConfig("perceval");
     Context plain = new Context(Settings.from(config));
-    try (VerifierThroughput b = new VerifierThroughput(PrmSettings.from(config), plain.world(), plain.settings.seed(),
-        plain.device, batch)) {
-      VerifierThroughput.Result r = b.measure(repeats + 1);
-      raw.put("verify", r);
-      figures.add(new Figure("verify.batch_vs_single", "verifier responses/s, batch " + batch + " / batch 1",
-          r.ratio(), "x", 4.0, false));
+    for (int group : List.of(1, groupSize)) {
+      try (VerifierThroughput b = new VerifierThroughput(PrmSettings.from(config), plain.world(),
+          plain.settings.seed(), plain.device, batch, group)) {
+        VerifierThroughput.Result r = b.measure(repeats + 1);
+        String key = group == 1 ? "verify" : "verify_grouped";
+        raw.put(key, r);
+        figures.add(new Figure(key + ".batch_vs_single", "verifier responses/s, batch " + batch + " / batch 1, "
+            + group + " per task", r.ratio(), "x", group == 1 ? 4.0 : null, group == 1 ? false : null));
+      }
     }
 
     if (!setups.isEmpty()) {

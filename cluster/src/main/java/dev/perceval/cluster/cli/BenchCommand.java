@@ -66,18 +66,24 @@ final class BenchCommand extends GroupCommand {
 
     @Option(names = "--repeats", defaultValue = "5") int repeats;
 
+    @Option(names = "--group-size", defaultValue = "1",
+        description = "Responses per task, as in a GRPO step (1: every response to its own task).")
+    int groupSize;
+
     @Override
     public Integer call() {
       var config = common.config(new HashMap<>()).getConfig("perceval");
       Context ctx = new Context(Settings.from(config));
       PrmSettings prm = PrmSettings.from(config);
       var world = ctx.world();
-      try (VerifierThroughput bench = new VerifierThroughput(prm, world, ctx.settings.seed(), ctx.device, batch)) {
+      try (VerifierThroughput bench = new VerifierThroughput(prm, world, ctx.settings.seed(), ctx.device, batch,
+          groupSize)) {
         var shape = bench.model().config();
-        System.out.printf(Locale.ROOT, "bench verify: %.2fM parameters (d%d x %d layers), %s, %d thread(s),"
-                + " %d held-out %s responses of %.1f tokens on average%n", bench.model().parameterCount() / 1e6,
-            shape.dModel(), shape.layers(), ctx.device, ctx.settings.effectiveThreads(), batch, world.name(),
-            bench.meanResponseTokens());
+        System.out.printf(Locale.ROOT, "bench verify: %.2fM parameters (d%d x %d layers), judging by %s, %s,"
+                + " %d thread(s), %d held-out %s responses of %.1f tokens on average, %d per task%n",
+            bench.model().parameterCount() / 1e6, shape.dModel(), shape.layers(),
+            bench.judging().name().toLowerCase(Locale.ROOT), ctx.device, ctx.settings.effectiveThreads(), batch,
+            world.name(), bench.meanResponseTokens(), groupSize);
         VerifierThroughput.Result r = bench.measure(repeats);
         System.out.printf(Locale.ROOT, "  batch %-3d %10.0f responses/s (%.0f tokens/s)%n", batch, r.batched(),
             r.batchedTokensPerSecond());

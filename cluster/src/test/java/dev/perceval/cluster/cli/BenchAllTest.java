@@ -21,7 +21,7 @@ class BenchAllTest {
     Path json = dir.resolve("bench.json");
     cli("bench", "all", "--json", json.toString(), "--out", dir.resolve("runs").toString(),
         "--policy", policy.toString(), "--verifier", "oracle", "--steps", "2", "--setups", "in-process,one-node",
-        "--d-model", "32", "--small-d-model", "16", "--batch", "4", "--decode-batch", "8", "--new-tokens", "8",
+        "--d-model", "32", "--small-d-model", "16", "--batch", "4", "--group-size", "2", "--decode-batch", "8", "--new-tokens", "8",
         "--repeats", "1", "--gemm", "64",
         "--set", "world.name=shapes", "--set", "world.image-size=16", "--set", "model.patch=4",
         "--set", "model.layers=1", "--set", "model.heads=2", "--set", "prm.model.patch=4",
@@ -32,7 +32,7 @@ class BenchAllTest {
     r.path("figures").forEach(f -> keys.add(f.path("key").asText()));
     assertEquals(List.of("sampling.cache_vs_no_cache", "sampling.cached_tokens_per_s",
         "sampling.decode_share_of_peak", "learner.d32.share_of_peak", "learner.d16.share_of_peak",
-        "verify.batch_vs_single", "cluster.one_node_vs_in_process", "cluster.one_node_sync_share",
+        "verify.batch_vs_single", "verify_grouped.batch_vs_single", "cluster.one_node_vs_in_process", "cluster.one_node_sync_share",
         "cluster.in_process_sync_share"), keys);
     for (JsonNode f : r.path("figures")) {
       assertTrue(f.path("value").isNumber() && f.path("value").asDouble() > 0, f.toString());
@@ -42,7 +42,7 @@ class BenchAllTest {
         assertTrue(f.path("met").isNull(), f.toString());
       }
     }
-    assertEquals(List.of("sampling", "decode", "learner_d32", "learner_d16", "verify", "cluster"),
+    assertEquals(List.of("sampling", "decode", "learner_d32", "learner_d16", "verify", "verify_grouped", "cluster"),
         iterate(r.path("raw")));
     assertEquals(List.of("in-process", "one-node"), iterate(r.path("raw").path("cluster")));
     JsonNode timings = r.path("raw").path("cluster").path("one-node").path("timings");
