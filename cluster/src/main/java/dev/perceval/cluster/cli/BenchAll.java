@@ -205,11 +205,11 @@ final class BenchAll implements Callable<Integer> {
   }
 
   static void print(List<Figure> figures, PrintStream log) {
-    log.printf(Locale.ROOT, "%n%-46s %10s %-9s %-9s %s%n", "figure", "value", "unit", "goal", "met");
+    log.printf(Locale.ROOT, "%n%-54s %10s %-9s %-9s %s%n", "figure", "value", "unit", "goal", "met");
     for (Figure f : figures) {
       String goal = f.goal() == null ? "-" : (f.atMost() ? "<= " : ">= ") + fmt(f.goal());
       Boolean met = f.met();
-      log.printf(Locale.ROOT, "%-46s %10s %-9s %-9s %s%n", f.what(), fmt(f.value()), f.unit(), goal,
+      log.printf(Locale.ROOT, "%-54s %10s %-9s %-9s %s%n", f.what(), fmt(f.value()), f.unit(), goal,
           met == null ? "" : met ? "yes" : "no");
     }
   }
