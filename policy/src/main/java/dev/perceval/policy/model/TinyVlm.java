@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import dev.perceval.policy.Rng;
 import dev.perceval.policy.world.PerceptionClasses;
@@ -284,7 +285,16 @@ public final class TinyVlm implements AutoCloseable {
   }
 
   private NDArray linear(NDArray x, String name) {
-    return x.matMul(param(name + ".w")).add(param(name + ".b"));
+    return affine(x, param(name + ".w"), param(name + ".b"));
+  }
+
+  /**
+   * {@code x w + b} for a weight stored (in, out), as one addmm kernel: torch's linear folds the
+   * batch dimensions, where a matmul and a broadcast add would be two kernels and one more
+   * activation-sized tensor forward and backward. The transpose is a view.
+   */
+  static NDArray affine(NDArray x, NDArray w, NDArray b) {
+    return Linear.linear(x, w.transpose(), b).singletonOrThrow();
   }
 
   private NDArray norm(NDArray x, String name) {
