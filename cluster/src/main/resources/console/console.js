@@ -382,3 +382,5 @@ refresh();
 if (page !== 'tts') {
   setInterval(refresh, POLL_MS);
 }
+// The form and buttons are wired: what is typed now is not overwritten by setupToken.
+document.body.dataset.ready = 'true';

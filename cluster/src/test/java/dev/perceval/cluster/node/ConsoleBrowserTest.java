@@ -157,7 +157,8 @@ class ConsoleBrowserTest {
 
   /** Types the token into the page's field and submits it, as a user does. */
   static void enterToken(HeadlessChromium browser) throws Exception {
-    assertTrue(browser.await("document.getElementById('token')", Duration.ofSeconds(30)), browser.dom());
+    // Before the deferred script has run, a typed token would be replaced by the stored one.
+    assertTrue(browser.await("document.body.dataset.ready === 'true'", Duration.ofSeconds(30)), browser.dom());
     browser.evaluate("document.getElementById('token').value = '" + TOKEN + "';"
         + " document.querySelector('#token-form button').click()");
   }
