@@ -254,7 +254,7 @@ final class TtsApi {
         ModelCheckpoint.Header h = ModelCheckpoint.header(Path.of(p), "policy");
         return new PolicyInfo(h.tokenizer(), h.world(), h.imageSize(), h.shape().maxText());
       } catch (RuntimeException e) {
-        throw Refusal.modelNotFound("model '" + p + "' is not a policy checkpoint: " + e.getMessage());
+        throw Refusal.modelNotFound(dataRoot.hide("model '" + p + "' is not a policy checkpoint: " + e.getMessage()));
       }
     });
   }

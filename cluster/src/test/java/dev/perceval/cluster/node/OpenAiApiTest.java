@@ -139,7 +139,11 @@ class OpenAiApiTest {
     String c = "/v1/chat/completions";
     JsonNode notJson = error(send("POST", c, "{"), 400);
     assertTrue(notJson.path("message").asText().contains("not JSON"), notJson.toString());
-    assertEquals("model_not_found", error(send("POST", c, chat("no-such-model", "")), 404).path("code").asText());
+    JsonNode unknown = error(send("POST", c, chat("no-such-model", "")), 404);
+    assertEquals("model_not_found", unknown.path("code").asText());
+    assertTrue(unknown.path("message").asText().contains("'no-such-model'")
+        && !unknown.path("message").asText().contains(dir.resolve("root").toString()), "the data root's location stays private: "
+        + unknown);
     assertEquals("model_not_found", error(send("POST", c, chat("/etc", "")), 404).path("code").asText());
     JsonNode k = error(send("POST", c, chat("tts-policy", "\"k\": 0, ")), 400);
     assertEquals("k", k.path("param").asText());

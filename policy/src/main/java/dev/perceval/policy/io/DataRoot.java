@@ -31,6 +31,14 @@ public record DataRoot(Path dir, java.util.List<Path> reserved) {
     return new DataRoot(dir, all);
   }
 
+  /**
+   * {@code text} (an error about a path under the root) with the root's own location left out:
+   * a caller named the path relative to the root and learns nothing about where the node keeps it.
+   */
+  public String hide(String text) {
+    return text.replace(dir + java.io.File.separator, "").replace(dir.toString(), ".");
+  }
+
   /** {@code given} as an absolute path under the root, or an IllegalArgumentException naming {@code key}. */
   public String resolve(String key, String given) {
     Path p;
