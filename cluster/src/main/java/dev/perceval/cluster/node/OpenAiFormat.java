@@ -58,11 +58,17 @@ final class OpenAiFormat {
     return out;
   }
 
-  /** Tokens of the question's prompt and of the answer's response, as OpenAI counts a completion. */
+  /**
+   * Tokens of the question's prompt and every token the policy generated over all rounds, as
+   * OpenAI counts a reasoning model's completion: the rounds the answer did not come from are
+   * {@code reasoning_tokens}, so a client that bills or budgets by usage sees what k cost.
+   */
   static Map<String, Object> usage(TtsSession.Status s, Tokenizer tok) {
     int prompt = tok.prompt(s.request().question() == null ? "" : s.request().question()).length;
-    long completion = s.result().finalRound().response().length;
-    return Map.of("prompt_tokens", prompt, "completion_tokens", completion, "total_tokens", prompt + completion);
+    long completion = s.result().budget().generatedTokens();
+    long reasoning = Math.max(0, completion - s.result().finalRound().response().length);
+    return Map.of("prompt_tokens", prompt, "completion_tokens", completion, "total_tokens", prompt + completion,
+        "completion_tokens_details", Map.of("reasoning_tokens", reasoning));
   }
 
   /** A session as JSON: request (without the image), state, answer, rounds and budget. */

@@ -191,7 +191,15 @@ class OpenAiApiTest {
     assertEquals(200, ok.statusCode(), ok.body());
     JsonNode reply = JSON.readTree(ok.body());
     assertEquals(2, reply.path("perceval").path("rounds").size(), ok.body());
-    assertTrue(reply.path("usage").path("completion_tokens").asInt() <= 12, ok.body());
+    // max_completion_tokens bounds each round; usage counts what all k rounds generated.
+    JsonNode usage = reply.path("usage");
+    assertEquals(reply.path("perceval").path("budget").path("generated_tokens").asLong(),
+        usage.path("completion_tokens").asLong(), ok.body());
+    assertTrue(usage.path("completion_tokens").asInt() <= 2 * 12, ok.body());
+    assertEquals(usage.path("prompt_tokens").asInt() + usage.path("completion_tokens").asInt(),
+        usage.path("total_tokens").asInt(), ok.body());
+    assertTrue(usage.path("completion_tokens_details").path("reasoning_tokens").asInt()
+        <= usage.path("completion_tokens").asInt(), ok.body());
     for (JsonNode round : reply.path("perceval").path("rounds")) {
       assertEquals(reply.path("perceval").path("rounds").get(0).path("response"), round.path("response"),
           "greedy decoding gives every sample the same response");
