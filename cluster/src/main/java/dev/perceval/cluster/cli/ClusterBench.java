@@ -112,7 +112,7 @@ final class ClusterBench implements Callable<Integer> {
       // The in-process baseline runs on both sides of the one-node run, so that what one JVM
       // warms up or wears down over the runs (JIT, allocator, thread pools) falls on both sides.
       Measured second = inProcess(ctx, spec, "in-process-2");
-      results.put("in-process", new Measured(mean(first.timings(), second.timings()), List.of()));
+      results.put("in-process", new Measured(CampaignTimings.mean(first.timings(), second.timings()), List.of()));
       results.put("one-node", measure(oneNode, List.of()));
     } else {
       results.put("in-process", first);
@@ -167,12 +167,6 @@ final class ClusterBench implements Callable<Integer> {
       Checkpoint.deleteTree(dir);
     }
     return dir;
-  }
-
-  private static CampaignTimings mean(CampaignTimings a, CampaignTimings b) {
-    return new CampaignTimings((a.stepS() + b.stepS()) / 2, (a.genS() + b.genS()) / 2,
-        (a.verifyS() + b.verifyS()) / 2, (a.advS() + b.advS()) / 2, (a.updateS() + b.updateS()) / 2,
-        (a.syncS() + b.syncS()) / 2, (a.evalAccuracy() + b.evalAccuracy()) / 2);
   }
 
   /** The nodes' data root: the deepest directory holding the policy, the verifier and the output. */

@@ -25,6 +25,13 @@ public record CampaignTimings(double stepS, double genS, double verifyS, double 
         meanAfterFirst(metrics, "sync"), acc.get(acc.size() - 1)[1]);
   }
 
+  /** Every figure averaged over two runs of the same setup, as a bench that brackets another run takes them. */
+  public static CampaignTimings mean(CampaignTimings a, CampaignTimings b) {
+    return new CampaignTimings((a.stepS + b.stepS) / 2, (a.genS + b.genS) / 2, (a.verifyS + b.verifyS) / 2,
+        (a.advS + b.advS) / 2, (a.updateS + b.updateS) / 2, (a.syncS + b.syncS) / 2,
+        (a.evalAccuracy + b.evalAccuracy) / 2);
+  }
+
   private static double meanAfterFirst(Path metrics, String phase) {
     List<double[]> points = MetricsLog.column(metrics, "timing_s/" + phase);
     return points.stream().skip(1).mapToDouble(p -> p[1]).sum() / Math.max(1, points.size() - 1);

@@ -23,4 +23,11 @@ class CampaignTimingsTest {
         """);
     assertEquals(new CampaignTimings(3.0, 1.0, 0.25, 0.25, 0.5, 1.0, 0.5), CampaignTimings.read(run));
   }
+
+  @Test
+  void theMeanOfTwoRunsAveragesEveryFigure() {
+    CampaignTimings a = new CampaignTimings(2.0, 1.0, 0.5, 0.0, 0.25, 0.25, 0.5);
+    CampaignTimings b = new CampaignTimings(4.0, 3.0, 0.5, 1.0, 0.75, 0.25, 0.25);
+    assertEquals(new CampaignTimings(3.0, 2.0, 0.5, 0.5, 0.5, 0.25, 0.375), CampaignTimings.mean(a, b));
+  }
 }
