@@ -57,6 +57,11 @@ final class OpenAiErrors {
       return new Refusal(StatusCodes.NOT_FOUND, message, "model", "model_not_found");
     }
 
+    /** The same refusal in other words. */
+    Refusal withMessage(String message) {
+      return new Refusal(status, message, param, code);
+    }
+
     HttpResponse response() {
       return OpenAiErrors.response(status, getMessage(), param, code);
     }

@@ -61,8 +61,19 @@ final class TtsApi {
     return catalog;
   }
 
-  /** Parses and checks a chat-completions body. */
+  /**
+   * Parses and checks a chat-completions body. A refusal names paths as the request did: the data
+   * root's own location is left out of every message, whichever check wrote it.
+   */
   Chat parse(String body) {
+    try {
+      return check(body);
+    } catch (Refusal e) {
+      throw e.withMessage(dataRoot.hide(e.getMessage()));
+    }
+  }
+
+  private Chat check(String body) {
     JsonNode root;
     try {
       root = JSON.readTree(body);
@@ -254,7 +265,7 @@ final class TtsApi {
         ModelCheckpoint.Header h = ModelCheckpoint.header(Path.of(p), "policy");
         return new PolicyInfo(h.tokenizer(), h.world(), h.imageSize(), h.shape().maxText());
       } catch (RuntimeException e) {
-        throw Refusal.modelNotFound(dataRoot.hide("model '" + p + "' is not a policy checkpoint: " + e.getMessage()));
+        throw Refusal.modelNotFound("model '" + p + "' is not a policy checkpoint: " + e.getMessage());
       }
     });
   }

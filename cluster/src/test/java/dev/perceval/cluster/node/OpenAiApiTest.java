@@ -145,6 +145,12 @@ class OpenAiApiTest {
         && !unknown.path("message").asText().contains(dir.resolve("root").toString()), "the data root's location stays private: "
         + unknown);
     assertEquals("model_not_found", error(send("POST", c, chat("/etc", "")), 404).path("code").asText());
+    JsonNode policyAsVerifier = error(send("POST", c, chat("tts-policy",
+        "\"strategy\": \"truncate\", \"verifier\": \"tts-policy\", ")), 400);
+    assertEquals("verifier", policyAsVerifier.path("param").asText(), policyAsVerifier.toString());
+    assertTrue(policyAsVerifier.path("message").asText().contains("'tts-policy'")
+        && !policyAsVerifier.path("message").asText().contains(dir.resolve("root").toString()),
+        "a refusal by any check leaves the data root's location out: " + policyAsVerifier);
     JsonNode k = error(send("POST", c, chat("tts-policy", "\"k\": 0, ")), 400);
     assertEquals("k", k.path("param").asText());
     JsonNode method = error(send("GET", c, null), 405);
@@ -198,8 +204,10 @@ class OpenAiApiTest {
     assertTrue(usage.path("completion_tokens").asInt() <= 2 * 12, ok.body());
     assertEquals(usage.path("prompt_tokens").asInt() + usage.path("completion_tokens").asInt(),
         usage.path("total_tokens").asInt(), ok.body());
-    assertTrue(usage.path("completion_tokens_details").path("reasoning_tokens").asInt()
-        <= usage.path("completion_tokens").asInt(), ok.body());
+    int reasoning = usage.path("completion_tokens_details").path("reasoning_tokens").asInt();
+    assertTrue(reasoning <= usage.path("completion_tokens").asInt(), ok.body());
+    assertTrue(usage.path("completion_tokens").asInt() - reasoning <= 12, "the answer's own round keeps the bound: "
+        + ok.body());
     for (JsonNode round : reply.path("perceval").path("rounds")) {
       assertEquals(reply.path("perceval").path("rounds").get(0).path("response"), round.path("response"),
           "greedy decoding gives every sample the same response");
